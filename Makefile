@@ -1,0 +1,47 @@
+# gancourse: `make lab` to learn, `make test` to run everything CI runs.
+# Both set up .venv on first use (and again whenever pyproject.toml changes).
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+LAB_ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: lab test setup exercises format bench clean-venv help
+
+help:
+	@echo "make lab        set up (first use) and open JupyterLab on lesson 00"
+	@echo "make test       set up (first use) and run everything CI runs (FAST mode)"
+	@echo "make exercises  regenerate learner copies from exercises/source"
+	@echo "make format     format and auto-fix code with ruff"
+	@echo "make bench      run the benchmarks"
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade --quiet pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(PY) -m gancourse.lab $(LAB_ARGS)
+
+test: $(STAMP)
+	GANCOURSE_FAST=1 $(VENV)/bin/ruff check .
+	GANCOURSE_FAST=1 $(PY) -m pytest -p no:cacheprovider tests $(PYTEST_ARGS)
+	GANCOURSE_FAST=1 $(PY) -m pytest -p no:cacheprovider --nbval-lax lessons exercises/source $(PYTEST_ARGS)
+
+exercises: $(STAMP)
+	$(PY) -m gancourse.exercises exercises/source exercises
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: $(STAMP)
+	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,51 @@
+"""The shared machinery of exercise checks: a pass message, a hint-carrying failure."""
+
+from __future__ import annotations
+
+
+class CheckFailed(AssertionError):
+    """An exercise check did not pass. The message is a hint on what to fix.
+
+    Jupyter (IPython) shows an exception through ``_render_traceback_`` when it has one, so the
+    learner sees one short line instead of a traceback; nbval and pytest still see a failure.
+    """
+
+    prefix = "❌ Not yet"
+
+    def __init__(self, hint: str, mistake: str | None = None):
+        self.hint = hint
+        self.mistake = mistake  # a short name of the recognised mistake, used by the tests
+        super().__init__(f"{self.prefix}: {hint}")
+
+    def _render_traceback_(self):
+        return [str(self)]
+
+
+class NotImplementedYet(CheckFailed):
+    """The learner's function still raises ``NotImplementedError``."""
+
+    prefix = "✏️ Not implemented yet"
+
+
+def run_learner(func, *args, name: str | None = None, **kwargs):
+    """Call the learner's function; turn its errors into short hints (not tracebacks)."""
+    label = name or getattr(func, "__name__", "your function")
+    if not callable(func):
+        raise CheckFailed(f"expected a function, got {type(func).__name__}. Pass the function itself, e.g. check({label}).")
+    try:
+        return func(*args, **kwargs)
+    except NotImplementedError:
+        raise NotImplementedYet(
+            f"`{label}` still raises NotImplementedError. Replace that line with your code, run the cell, then run this check again.",
+            mistake="not implemented",
+        ) from None
+    except CheckFailed:
+        raise
+    except Exception as error:  # any learner error becomes one readable line
+        raise CheckFailed(f"`{label}` raised {type(error).__name__}: {error}", mistake="error") from None
+
+
+def passed(message: str) -> bool:
+    """Print a pass message and return True."""
+    print(f"✅ Passed: {message}")
+    return True

@@ -1,0 +1,38 @@
+"""Start JupyterLab on lesson 00 (what ``make lab`` runs).
+
+Adds ``--allow-root`` only when running as root (containers), and passes any other arguments on,
+e.g. ``python -m gancourse.lab --no-browser --port 8890``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+FIRST_LESSON = "lessons/00_welcome.ipynb"
+
+
+def lab_command(extra_args=(), is_root: bool | None = None) -> list[str]:
+    if is_root is None:
+        is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    # Serve the whole course folder (lessons and exercises side by side), opened on lesson 00.
+    command = [sys.executable, "-m", "jupyterlab", f"--LabApp.default_url=/lab/tree/{FIRST_LESSON}"]
+    if is_root:
+        command.append("--allow-root")
+    command.extend(extra_args)
+    return command
+
+
+def main(argv=None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    root = Path(__file__).resolve().parent.parent
+    if not (root / FIRST_LESSON).exists():
+        sys.exit(f"Cannot find {FIRST_LESSON} under {root}: run `make lab` from the course folder.")
+    os.chdir(root)
+    command = lab_command(argv)
+    os.execv(command[0], command)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Plot helpers: image grids and loss curves.
+
+Images in the course live in [-1, 1] (what a ``tanh`` generator outputs); these helpers map them
+back to [0, 1] for display.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import torch
+from torchvision.utils import make_grid
+
+
+def to_display(images: torch.Tensor) -> torch.Tensor:
+    """Map images from [-1, 1] to [0, 1] for display: ``x01 = (x + 1) / 2``, clamped."""
+    return ((images.detach().float().cpu() + 1) / 2).clamp(0, 1)
+
+
+def _check_batch(images) -> torch.Tensor:
+    if not isinstance(images, torch.Tensor):
+        raise TypeError(f"images must be a torch.Tensor of shape (B, C, H, W), got {type(images).__name__}")
+    if images.dim() == 3:
+        images = images.unsqueeze(0)
+    if images.dim() != 4 or images.shape[1] not in (1, 3):
+        raise ValueError(
+            f"images must have shape (B, C, H, W) with C = 1 or 3, got {tuple(images.shape)}. "
+            "Channels-last arrays (B, H, W, C) need .permute(0, 3, 1, 2) first."
+        )
+    return images
+
+
+def image_grid(images: torch.Tensor, nrow: int = 8, value_range=(-1, 1), padding: int = 2) -> torch.Tensor:
+    """A (3, H, W) float grid in [0, 1] from a batch (B, C, H, W) in ``value_range``."""
+    images = _check_batch(images).detach().float().cpu()
+    lo, hi = value_range
+    images = ((images - lo) / (hi - lo)).clamp(0, 1)
+    return make_grid(images, nrow=nrow, padding=padding, pad_value=1.0)
+
+
+def show_grid(images: torch.Tensor, title: str = "", nrow: int = 8, value_range=(-1, 1), ax=None, size: float = 4.0):
+    """Show a batch (B, C, H, W) as a titled grid. Returns the matplotlib Axes."""
+    grid = image_grid(images, nrow=nrow, value_range=value_range)
+    if ax is None:
+        aspect = grid.shape[1] / grid.shape[2]
+        _, ax = plt.subplots(figsize=(size, size * aspect))
+    ax.imshow(grid.permute(1, 2, 0).numpy(), interpolation="nearest")
+    ax.set_title(title)
+    ax.axis("off")
+    return ax
+
+
+def show_grids(batches: Mapping[str, torch.Tensor], nrow: int = 8, value_range=(-1, 1), size: float = 3.5):
+    """Show several batches side by side, one titled panel each. Returns the Figure."""
+    fig, axes = plt.subplots(1, len(batches), figsize=(size * len(batches), size))
+    axes = [axes] if len(batches) == 1 else list(axes)
+    for ax, (title, images) in zip(axes, batches.items()):
+        show_grid(images, title=title, nrow=nrow, value_range=value_range, ax=ax)
+    fig.tight_layout()
+    return fig
+
+
+def plot_losses(history: Mapping[str, Sequence[float]], title: str = "Losses", smooth: int = 1, ax=None, xlabel: str = "step"):
+    """Plot curves such as ``{"D loss": [...], "G loss": [...]}`` with an optional moving average."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.5))
+    for name, values in history.items():
+        values = torch.as_tensor(list(values), dtype=torch.float64)
+        if smooth > 1 and len(values) >= smooth:
+            kernel = torch.ones(smooth, dtype=torch.float64) / smooth
+            values = torch.nn.functional.conv1d(values.view(1, 1, -1), kernel.view(1, 1, -1)).view(-1)
+            steps = torch.arange(smooth - 1, smooth - 1 + len(values))
+        else:
+            steps = torch.arange(len(values))
+        ax.plot(steps.numpy(), values.numpy(), label=name)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("value")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return ax
+
+
+def to_png_bytes(image: torch.Tensor, value_range=(-1, 1), scale: int = 1) -> bytes:
+    """Encode one image (C, H, W) as PNG bytes (for ``ipywidgets.Image``), optionally upscaled."""
+    from PIL import Image
+
+    if image.dim() == 4:
+        if image.shape[0] != 1:
+            raise ValueError(f"to_png_bytes takes one image (C, H, W), got a batch of {image.shape[0]}")
+        image = image[0]
+    if image.dim() != 3 or image.shape[0] not in (1, 3):
+        raise ValueError(f"image must have shape (C, H, W) with C = 1 or 3, got {tuple(image.shape)}")
+    lo, hi = value_range
+    array = ((image.detach().float().cpu() - lo) / (hi - lo)).clamp(0, 1).mul(255).round().byte()
+    array = array.permute(1, 2, 0).numpy()
+    pil = Image.fromarray(array[..., 0] if array.shape[2] == 1 else array)
+    if scale != 1:
+        pil = pil.resize((pil.width * scale, pil.height * scale), Image.NEAREST)
+    buffer = io.BytesIO()
+    pil.save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()

@@ -1,0 +1,97 @@
+"""Exercise machinery: learner copies are generated from sources, leak nothing, and fail helpfully."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from gancourse import exercises
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = sorted((ROOT / "exercises" / "source").glob("*.ipynb"))
+
+
+def test_there_are_exercises():
+    assert (ROOT / "exercises" / "source" / "00_warmup.ipynb") in SOURCES
+
+
+def test_learner_copies_are_in_sync():
+    stale = exercises.generate(ROOT / "exercises" / "source", ROOT / "exercises", check=True)
+    assert stale == [], f"learner copies out of date, run `make exercises`: {stale}"
+
+
+def test_every_learner_copy_has_a_source():
+    learner = {p.name for p in (ROOT / "exercises").glob("*.ipynb")}
+    assert learner == {p.name for p in SOURCES}
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
+def test_no_solution_leaks(source):
+    nb = nbformat.read(source, as_version=4)
+    learner = nbformat.read(ROOT / "exercises" / source.name, as_version=4)
+    learner_text = "\n".join(c.source for c in learner.cells)
+    for cell in nb.cells:
+        inside = False
+        for line in cell.source.split("\n"):
+            if line.strip() == exercises.BEGIN:
+                inside = True
+            elif line.strip() == exercises.END:
+                inside = False
+            elif inside and line.strip() and not line.strip().startswith("#"):
+                assert line not in learner_text.split("\n"), f"solution line leaked: {line!r}"
+    assert exercises.BEGIN not in learner_text and exercises.END not in learner_text
+
+
+def test_clear_solution_keeps_indentation_and_rest():
+    source = "def f(x):\n    '''doc'''\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\nprint(f)"
+    assert exercises.clear_solution_text(source) == (
+        "def f(x):\n    '''doc'''\n    # YOUR CODE HERE\n    raise NotImplementedError()\nprint(f)"
+    )
+    assert exercises.clear_solution_text("### BEGIN SOLUTION\nan answer\n### END SOLUTION", "markdown") == "YOUR ANSWER HERE"
+
+
+@pytest.mark.parametrize("bad", ["### BEGIN SOLUTION\nx = 1", "x = 1\n### END SOLUTION",
+                                 "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION"])
+def test_unbalanced_markers_are_errors(bad):
+    with pytest.raises(exercises.SolutionMarkerError):
+        exercises.clear_solution_text(bad)
+
+
+def test_generate_writes_then_reports_in_sync(tmp_path):
+    src, out = tmp_path / "source", tmp_path / "out"
+    src.mkdir()
+    out.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 42\n    ### END SOLUTION")]
+    nbformat.write(nb, src / "01_x.ipynb")
+    assert exercises.generate(src, out) == [out / "01_x.ipynb"]
+    assert exercises.generate(src, out, check=True) == []
+    assert "return 42" not in (out / "01_x.ipynb").read_text()
+
+
+def _check_cells(nb):
+    return [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "check_" in c.source and "import" not in c.source.split("\n")[0]]
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
+def test_blank_copy_fails_every_check_with_a_hint(source):
+    """Run the learner copy: each exercise cell runs, each check cell fails with one short hint."""
+    learner = nbformat.read(ROOT / "exercises" / source.name, as_version=4)
+    checks = _check_cells(learner)
+    assert checks, f"{source.name} has no check cells"
+    client = NotebookClient(learner, timeout=300, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(ROOT / "exercises")}})
+    client.execute()
+    for index, cell in enumerate(learner.cells):
+        if cell.cell_type != "code":
+            continue
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        if index in checks:
+            assert errors, f"cell {index} should fail on the blank copy:\n{cell.source}"
+            error = errors[0]
+            assert error.ename in {"NotImplementedYet", "CheckFailed"}, f"cell {index}: {error.ename}: {error.evalue}"
+            assert len(error.traceback) <= 2, f"cell {index}: traceback wall instead of a hint: {error.traceback}"
+            assert "raise NotImplementedError" not in "".join(error.traceback) and "Not" in error.traceback[0]
+        else:
+            assert not errors, f"cell {index} (not a check) failed on the blank copy: {errors[0].evalue}"

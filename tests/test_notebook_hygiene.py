@@ -1,0 +1,39 @@
+"""Committed notebooks carry no outputs and run on the python3 kernel; lessons follow the template."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted(p for p in ROOT.glob("*/**/*.ipynb") if ".venv" not in p.parts and ".ipynb_checkpoints" not in p.parts)
+LESSONS = sorted((ROOT / "lessons").glob("*.ipynb"))
+
+
+def test_there_are_notebooks():
+    assert LESSONS, "no lessons found"
+    assert (ROOT / "lessons" / "00_welcome.ipynb") in LESSONS
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_outputs_and_python3_kernel(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3", f"{path.name}: kernel must be python3"
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{path.name} cell {index} has outputs: clear them before committing"
+            assert cell.execution_count is None, f"{path.name} cell {index} has an execution count"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_lesson_template(path):
+    """Title + objectives + estimated time first, a summary at the end."""
+    nb = nbformat.read(path, as_version=4)
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# "), f"{path.name}: first cell must be the title"
+    text = first.source.lower()
+    assert "objectives" in text or "you will" in text, f"{path.name}: state the learning objectives in the first cell"
+    assert "minutes" in text, f"{path.name}: give the estimated time in the first cell"
+    markdown = "\n".join(c.source.lower() for c in nb.cells if c.cell_type == "markdown")
+    assert "summary" in markdown, f"{path.name}: end with a summary"
