@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 LAB_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: lab test setup exercises format bench clean-venv help
+.PHONY: lab test setup chromium exercises format bench clean-venv help
 
 help:
 	@echo "make lab        set up (first use) and open JupyterLab on lesson 00"
@@ -28,7 +28,17 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)
 	$(PY) -m gancourse.lab $(LAB_ARGS)
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium through Playwright (no browser download).
+# Installed here when missing and possible (root + apt-get); otherwise those tests skip with the reason.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; } \
+	      || echo "could not install chromium: the browser tests will be skipped"; \
+	  else echo "chromium missing and cannot be installed here (needs root + apt-get): the browser tests will be skipped"; fi; }
+
+test: $(STAMP) chromium
 	GANCOURSE_FAST=1 $(VENV)/bin/ruff check .
 	GANCOURSE_FAST=1 $(PY) -m pytest -p no:cacheprovider tests $(PYTEST_ARGS)
 	GANCOURSE_FAST=1 $(PY) -m pytest -p no:cacheprovider --nbval-lax lessons exercises/source $(PYTEST_ARGS)
