@@ -50,8 +50,10 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: $(STAMP)
-	@for script in benchmarks/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+# Runs every benchmark and writes docs/benchmarks.md. BENCH_ARGS=--quick skips full-mode lessons and make test.
+BENCH_ARGS ?=
+bench: $(STAMP) chromium
+	$(PY) benchmarks/run_all.py $(BENCH_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)
