@@ -228,7 +228,7 @@ def brush(image: torch.Tensor, g: torch.Generator, swirl: float = 0.0, detail: f
 def stained_glass(image: torch.Tensor, g: torch.Generator, detail: float = 1.0) -> torch.Tensor:
     """Voronoi cells of flat saturated glass, brighter at their centres, with dark lead lines."""
     b, _, h, w = image.shape
-    cell = max(2.5, h / (14 * detail))
+    cell = max(4.5, h / (14 * detail))
     px, py = _jittered_points(b, h, w, cell, g)
     dx, dy, idx = _neighbours(px, py, h, w, cell)
     dist = torch.sqrt(dx * dx + dy * dy)                                                # (B, 9, H, W)
@@ -238,7 +238,7 @@ def stained_glass(image: torch.Tensor, g: torch.Generator, detail: float = 1.0) 
     glass = _gather_colour(colours, idx.gather(1, order[:, :1]).squeeze(1))
     border = (two[:, 1:2] - two[:, 0:1]) / 2                                            # ~ distance to edge
     glow = 1.12 - 0.25 * (two[:, 0:1] / cell).clamp(0, 1)
-    lead = ((border - max(0.45, cell / 14)) / 1.0).clamp(0, 1)                           # 0 on the lines
+    lead = (border - max(0.3, cell / 14) + 0.5).clamp(0, 1)                              # 0 on the lines
     ripple = 1 + 0.06 * (_noise(b, h, w, max(4, h // 8), g) - 0.5)
     lead_colour = torch.tensor([0.12, 0.11, 0.10]).view(1, 3, 1, 1)
     return (lead_colour + (glass * glow * ripple - lead_colour) * lead).clamp(0, 1)
@@ -273,7 +273,7 @@ def hatching(image: torch.Tensor, g: torch.Generator, detail: float = 1.0) -> to
     lo, hi = flat.quantile(0.02, dim=1).view(b, 1, 1, 1), flat.quantile(0.98, dim=1).view(b, 1, 1, 1)
     tone = ((tone - lo) / (hi - lo + 1e-3)).clamp(0, 1)
     x, y = _grid(h, w)
-    period = max(2.5, h / (42 * detail))
+    period = max(3.0, h / (42 * detail))
     wobble = (_noise(b, h, w, max(3, h // 24), g) - 0.5) * period * 1.2
     paper = torch.tensor([0.97, 0.95, 0.90]).view(1, 3, 1, 1)
     ink = torch.tensor([0.20, 0.22, 0.28]).view(1, 3, 1, 1)
