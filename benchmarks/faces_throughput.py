@@ -27,9 +27,12 @@ def main() -> None:
     print(f"torch {torch.__version__}, threads = {torch.get_num_threads()}, batch of 256, best of 5")
     for size in (32, 64, 128):
         print(f"{size:>4} px: {faces_per_second(size):8.0f} faces/s")
-    start = time.perf_counter()
-    faces.face_batch(256, size=64, seed=1)
-    print(f"face_batch(256, 64) incl. sampling: {256 / (time.perf_counter() - start):8.0f} faces/s")
+    best = float("inf")
+    for seed in range(5):
+        start = time.perf_counter()
+        faces.face_batch(256, size=64, seed=seed)
+        best = min(best, time.perf_counter() - start)
+    print(f"face_batch(256, 64) incl. sampling, best of 5: {256 / best:8.0f} faces/s")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,11 @@ def test_sample_attributes_ranges_and_determinism():
     assert a.shape == (4000, faces.NUM_ATTRIBUTES) and a.dtype == torch.float32
     assert torch.equal(a, faces.sample_attributes(4000, 0))
     assert not torch.equal(a, faces.sample_attributes(4000, 1))
+    torch.manual_seed(0)
+    b = faces.sample_attributes(5)                     # None: the global generator, seeded above
+    torch.manual_seed(0)
+    assert torch.equal(b, faces.sample_attributes(5))
+    assert torch.equal(faces.sample_attributes(5, torch.Generator().manual_seed(0)), a[:5])
     for j, name in enumerate(faces.ATTRIBUTE_NAMES):
         spec, col = faces.ATTRIBUTES[name], a[:, j]
         if spec.kind == "continuous":

@@ -165,9 +165,9 @@ def _paint(image, colour, alpha):
 # ---------------------------------------------------------------------------------------------
 # Attributes
 # ---------------------------------------------------------------------------------------------
-def _as_generator(generator) -> torch.Generator:
+def _as_generator(generator) -> torch.Generator | None:
     if generator is None:
-        return torch.Generator().manual_seed(torch.seed() % 2**63)
+        return None  # PyTorch's global generator (so torch.manual_seed / seed_everything apply)
     if isinstance(generator, torch.Generator):
         return generator
     if isinstance(generator, int) and not isinstance(generator, bool):
@@ -187,7 +187,7 @@ def sample_attributes(n: int, generator=None) -> torch.Tensor:
     """Draw ``n`` attribute vectors, shape (n, A), columns in ``ATTRIBUTE_NAMES`` order.
 
     Continuous attributes are uniform in [0, 1]; each categorical class is equally likely.
-    ``generator`` is None (fresh randomness), an int seed, or a ``torch.Generator``.
+    ``generator`` is None (PyTorch's global generator), an int seed, or a ``torch.Generator``.
     One uniform matrix is drawn and mapped column-wise (class = floor(u * K)).
     """
     _check_count(n)
