@@ -1,0 +1,101 @@
+"""The lesson 03 checks pass on the solution (and the library) and name the common mistakes."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from gancourse import losses
+from gancourse.checks import CheckFailed, NotImplementedYet, lesson03
+
+
+def good_gp(D, real, fake, eps):
+    mixed = (eps * real + (1 - eps) * fake).detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(D(mixed).sum(), mixed, create_graph=True)
+    return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+
+
+def test_solutions_and_library_pass(capsys):
+    assert lesson03.check_g_loss_nonsaturating(lambda f: F.softplus(-f).mean())
+    assert lesson03.check_g_loss_nonsaturating(losses.g_loss_nonsaturating)
+    assert lesson03.check_g_loss_nonsaturating(lambda f: -F.logsigmoid(f).mean())
+    assert lesson03.check_d_loss_hinge(losses.d_loss_hinge)
+    assert lesson03.check_gradient_penalty(good_gp)
+    swapped = lambda D, r, f, e: good_gp(D, f, r, e)  # noqa: E731  ε on the other side is fine
+    assert lesson03.check_gradient_penalty(swapped)
+    assert capsys.readouterr().out.count("✅ Passed") == 6
+
+
+def blank(*_):
+    raise NotImplementedError()
+
+
+@pytest.mark.parametrize("check", [lesson03.check_g_loss_nonsaturating, lesson03.check_d_loss_hinge,
+                                   lesson03.check_gradient_penalty])
+def test_blank_is_not_implemented(check):
+    with pytest.raises(NotImplementedYet):
+        check(blank)
+
+
+@pytest.mark.parametrize("mistake,func", [
+    ("saturating loss", lambda f: torch.log(1 - torch.sigmoid(f)).mean()),
+    ("flipped sign", lambda f: torch.log(torch.sigmoid(f)).mean()),
+    ("flipped labels", lambda f: F.softplus(f).mean()),
+    ("sum instead of mean", lambda f: F.softplus(-f).sum()),
+    ("unstable log(sigmoid)", lambda f: -torch.log(torch.sigmoid(f)).mean()),
+    ("not reduced", lambda f: F.softplus(-f)),
+    ("wrong formula", lambda f: (1 - torch.sigmoid(f)).mean()),
+])
+def test_g_loss_mistakes_named(mistake, func):
+    with pytest.raises(CheckFailed) as info:
+        lesson03.check_g_loss_nonsaturating(func)
+    assert info.value.mistake == mistake
+
+
+@pytest.mark.parametrize("mistake,func", [
+    ("flipped labels", lambda r, f: F.relu(1 + r).mean() + F.relu(1 - f).mean()),
+    ("missing max(0, ·)", lambda r, f: (1 - r).mean() + (1 + f).mean()),
+    ("missing margin", lambda r, f: F.relu(-r).mean() + F.relu(f).mean()),
+    ("flipped sign", lambda r, f: F.relu(1 - r).mean() + F.relu(1 - f).mean()),
+    ("wrong formula", lambda r, f: F.relu(1 - r).mean()),
+])
+def test_hinge_mistakes_named(mistake, func):
+    with pytest.raises(CheckFailed) as info:
+        lesson03.check_d_loss_hinge(func)
+    assert info.value.mistake == mistake
+
+
+def gp_variant(kind):
+    def gp(D, real, fake, eps):
+        point = {"real": real, "fake": fake}.get(kind, eps * real + (1 - eps) * fake)
+        x = point.detach().requires_grad_(True)
+        (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=kind != "no graph")
+        grad = grad.flatten(1)
+        if kind == "squared":
+            return ((grad.pow(2).sum(1) - 1) ** 2).mean()
+        if kind == "batch norm":
+            return (grad.norm() - 1) ** 2
+        if kind == "no square":
+            return (grad.norm(dim=1) - 1).mean()
+        if kind == "no target":
+            return grad.norm(dim=1).pow(2).mean()
+        if kind == "elementwise":
+            return ((grad - 1) ** 2).mean()
+        return ((grad.norm(dim=1) - 1) ** 2).mean()
+
+    return gp
+
+
+@pytest.mark.parametrize("mistake,kind", [
+    ("penalty on real points", "real"),
+    ("penalty on fake points", "fake"),
+    ("squared norm", "squared"),
+    ("norm over the batch", "batch norm"),
+    ("missing square", "no square"),
+    ("no -1 target", "no target"),
+    ("no abs/norm", "elementwise"),
+    ("no create_graph", "no graph"),
+])
+def test_gradient_penalty_mistakes_named(mistake, kind):
+    with pytest.raises(CheckFailed) as info:
+        lesson03.check_gradient_penalty(gp_variant(kind))
+    assert info.value.mistake == mistake
