@@ -1,0 +1,63 @@
+"""Quality of the reference model zoo, measured again and printed next to the figures in each card.
+
+For every shipped model:
+
+- generators: FID on the course extractor (the face classifier's 128-d features; RandomFeatures for
+  the 1-channel digits) next to the real-vs-real floor and a blurred-real baseline;
+- the conditional generator: attribute accuracy (the classifier reads the requested categorical
+  attributes on generated faces), per attribute and on average;
+- the classifier: held-out accuracy per categorical attribute, MAE per continuous one.
+
+    python benchmarks/zoo_quality.py [--samples N] [--models name ...]
+
+Thresholds (exit status 1 when one is missed): classifier accuracy >= 0.98 on every categorical
+attribute; conditional attribute accuracy >= 0.95. FIDs are printed for reading, next to their
+floor and blurred baseline (a good generator lands between the two, near the floor).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import torch
+
+from gancourse import zoo, zoo_eval
+
+THRESHOLDS = {"accuracy_min": 0.98, "attribute_accuracy": 0.95}
+SHOWN = ("fid", "fid_real_floor", "fid_blurred_real", "precision", "recall", "attribute_accuracy",
+         "attribute_accuracy_all", "accuracy_min", "accuracy_mean", "mae_smile", "mae_eye_size",
+         "mae_skin_tone", "mae_head_tilt")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=2000, help="images per set (default 2000)")
+    parser.add_argument("--models", nargs="*", default=None, help="which models (default: all)")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(min(torch.get_num_threads(), 4))
+    ok = True
+    for name in args.models or zoo.names():
+        start = time.perf_counter()
+        model = zoo.load(name, device="cpu")
+        measured = zoo_eval.evaluate(name, model, args.samples)
+        card = zoo.card(name)["metrics"]
+        seconds = time.perf_counter() - start
+        print(f"\n== {name}  ({zoo.entry(name).summary}; measured in {seconds:.0f} s on {args.samples} images)")
+        print(f"   {'metric':<24} {'now':>10} {'card':>10}")
+        for key in SHOWN:
+            if key in measured:
+                now, then = measured[key], card.get(key, float("nan"))
+                print(f"   {key:<24} {now:>10.4f} {then:>10.4f}")
+        for key, threshold in THRESHOLDS.items():
+            if key in measured and measured[key] < threshold:
+                print(f"   FAIL: {key} = {measured[key]:.4f} < {threshold}")
+                ok = False
+    total = sum((zoo.WEIGHTS_DIR / zoo.entry(n).filename).stat().st_size for n in zoo.names()) / 1e6
+    print(f"\nzoo size: {total:.2f} MB of 40 MB")
+    return 0 if ok and total <= 40 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
