@@ -136,3 +136,13 @@ def test_bad_attribute_shapes():
 def test_describe_names_classes():
     d = faces.describe(faces.with_attributes(faces.default_attributes(1), hair_style=2))[0]
     assert d["hair_style"] == "long" and isinstance(d["smile"], float)
+
+
+def test_rendering_restores_the_thread_setting():
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        faces.face_batch(2, 32, seed=0)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

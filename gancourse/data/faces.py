@@ -37,6 +37,8 @@ from dataclasses import dataclass
 import torch
 from torch.utils.data import Dataset
 
+from ._threads import single_thread
+
 
 @dataclass(frozen=True)
 class AttributeSpec:
@@ -479,14 +481,15 @@ def render_faces(attributes: torch.Tensor, size: int = 64, chunk: int = 64) -> t
     """Draw faces: attributes (n, A) -> images (n, 3, size, size), float32 in [-1, 1].
 
     Renders on ``attributes.device`` (a GPU works too), ``chunk`` faces at a time (small chunks
-    stay in the CPU cache; this is a speed setting, not a quality one).
+    stay in the CPU cache; this is a speed setting, not a quality one). On the CPU it runs on one
+    thread (see ``_threads.py``: many threads make these small operations slower on a busy machine).
     """
     size = _check_size(size)
     attributes = _check_attributes(attributes)
     if attributes.shape[0] == 0:
         return torch.empty(0, 3, size, size, device=attributes.device)
     chunk = max(1, int(chunk) if attributes.device.type == "cpu" else attributes.shape[0])
-    with torch.no_grad():
+    with torch.no_grad(), single_thread(attributes.device):
         return torch.cat([_render_chunk(part, size) for part in attributes.split(chunk)])
 
 

@@ -18,6 +18,8 @@ import math
 import torch
 from torch.utils.data import Dataset
 
+from ._threads import single_thread
+
 SHAPE_NAMES: tuple[str, ...] = ("circle", "square", "triangle")
 
 
@@ -31,6 +33,7 @@ def _check_size(size) -> int:
     return size
 
 
+@single_thread()
 def render_shapes(labels: torch.Tensor, size: int = 32, centers=None, radii=None, angles=None,
                   colors=None, background=None) -> torch.Tensor:
     """Draw one shape per image: (n,) labels -> (n, 3, size, size) in [-1, 1].

@@ -25,6 +25,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from ._threads import single_thread
+
 STYLE_NAMES: tuple[str, ...] = ("brush", "stained_glass", "pointillism", "hatching", "woodblock")
 
 
@@ -126,24 +128,34 @@ def _jittered_points(b, h, w, cell, g, jitter=0.9):
 def _neighbours(px, py, h, w, cell):
     """For every pixel, the 9 points of its own and neighbouring cells.
 
-    Returns (dx, dy) offsets pixel - point, each (b, 9, H, W), and the flat point index (b, 9, H, W).
-    Nearest-neighbour search on a jittered grid only needs these 9 candidates.
+    Returns a list of 9 (dist, index) pairs: the distance pixel -> point (B, H, W) and the flat
+    point index (B, H, W). Nearest-neighbour search on a jittered grid only needs these 9.
     """
     b, gh2, gw2 = px.shape
     x, y = _grid(h, w)
     cx = (x / cell).floor().long() + 1                                                   # (1, 1, W)
     cy = (y / cell).floor().long() + 1                                                   # (1, H, 1)
-    dxs, dys, idxs = [], [], []
+    flat_x, flat_y = px.reshape(b, -1), py.reshape(b, -1)
+    out = []
     for oy in (-1, 0, 1):
         for ox in (-1, 0, 1):
             idx = ((cy + oy).clamp(0, gh2 - 1) * gw2 + (cx + ox).clamp(0, gw2 - 1)).expand(1, h, w).reshape(1, -1)
             idx = idx.expand(b, -1)
-            qx = px.reshape(b, -1).gather(1, idx).view(b, h, w)
-            qy = py.reshape(b, -1).gather(1, idx).view(b, h, w)
-            dxs.append(x - qx)
-            dys.append(y - qy)
-            idxs.append(idx.view(b, h, w))
-    return torch.stack(dxs, 1), torch.stack(dys, 1), torch.stack(idxs, 1)
+            qx = flat_x.gather(1, idx).view(b, h, w)
+            qy = flat_y.gather(1, idx).view(b, h, w)
+            out.append((torch.sqrt((x - qx) ** 2 + (y - qy) ** 2), idx.view(b, h, w)))
+    return out
+
+
+def _two_nearest(candidates):
+    """Distances to the nearest and second-nearest point and the nearest point's index, (B, H, W) each."""
+    d1, i1 = candidates[0]
+    d2 = torch.full_like(d1, float("inf"))
+    for d, i in candidates[1:]:
+        closer = d < d1
+        d2 = torch.where(closer, d1, torch.minimum(d2, d))
+        d1, i1 = torch.where(closer, d, d1), torch.where(closer, i, i1)
+    return d1, d2, i1
 
 
 def _point_colours(image, px, py):
@@ -198,11 +210,10 @@ def brush(image: torch.Tensor, g: torch.Generator, swirl: float = 0.0, detail: f
     flow = _flow_from_image(image, g, swirl)                                            # (B, 2, H, W)
     cell = max(1.5, h / (36 * detail))
     px, py = _jittered_points(b, h, w, cell, g)
-    dx, dy, idx = _neighbours(px, py, h, w, cell)
-    nearest = (dx * dx + dy * dy).argmin(1, keepdim=True)                               # (B, 1, H, W)
+    _, _, nearest = _two_nearest(_neighbours(px, py, h, w, cell))                     # (B, H, W)
     colours = _saturate(_point_colours(_blur(image, cell / 3), px, py), 1.25)
     colours = (colours * (0.9 + 0.2 * torch.rand(b, 1, *colours.shape[-2:], generator=g))).clamp(0, 1)
-    dabs = _gather_colour(colours, idx.gather(1, nearest).squeeze(1))
+    dabs = _gather_colour(colours, nearest)
     bristle = torch.rand(b, 1, h, w, generator=g) - 0.5
     field = torch.cat([dabs, bristle, flow], 1)                                         # (B, 6, H, W)
     # Line integral convolution: average the field along the streamline through each pixel.
@@ -230,14 +241,13 @@ def stained_glass(image: torch.Tensor, g: torch.Generator, detail: float = 1.0) 
     b, _, h, w = image.shape
     cell = max(4.5, h / (14 * detail))
     px, py = _jittered_points(b, h, w, cell, g)
-    dx, dy, idx = _neighbours(px, py, h, w, cell)
-    dist = torch.sqrt(dx * dx + dy * dy)                                                # (B, 9, H, W)
-    two, order = dist.topk(2, dim=1, largest=False)
+    d1, d2, nearest = _two_nearest(_neighbours(px, py, h, w, cell))                    # (B, H, W) each
+    d1, d2 = d1.unsqueeze(1), d2.unsqueeze(1)
     colours = _point_colours(_blur(image, cell / 3), px, py)
     colours = _saturate(torch.round(colours * 5) / 5 * 0.7 + colours * 0.3, 1.9)        # glass tints
-    glass = _gather_colour(colours, idx.gather(1, order[:, :1]).squeeze(1))
-    border = (two[:, 1:2] - two[:, 0:1]) / 2                                            # ~ distance to edge
-    glow = 1.12 - 0.25 * (two[:, 0:1] / cell).clamp(0, 1)
+    glass = _gather_colour(colours, nearest)
+    border = (d2 - d1) / 2                                                              # ~ distance to edge
+    glow = 1.12 - 0.25 * (d1 / cell).clamp(0, 1)
     lead = (border - max(0.3, cell / 14) + 0.5).clamp(0, 1)                              # 0 on the lines
     ripple = 1 + 0.06 * (_noise(b, h, w, max(4, h // 8), g) - 0.5)
     lead_colour = torch.tensor([0.12, 0.11, 0.10]).view(1, 3, 1, 1)
@@ -252,13 +262,12 @@ def pointillism(image: torch.Tensor, g: torch.Generator, detail: float = 1.0) ->
         cell = max(1.5, h / (cell_frac * detail))
         radius = cell * 0.62
         px, py = _jittered_points(b, h, w, cell, g, jitter=1.0)
-        dx, dy, idx = _neighbours(px, py, h, w, cell)
+        candidates = _neighbours(px, py, h, w, cell)
         colours = _saturate(_point_colours(image, px, py), 1.5)
         colours = (colours + 0.12 * (torch.rand(colours.shape, generator=g) - 0.5)).clamp(0, 1)
-        dist = torch.sqrt(dx * dx + dy * dy)
-        for k in range(9):
-            alpha = (radius - dist[:, k:k + 1] + 0.5).clamp(0, 1)
-            out = out + (_gather_colour(colours, idx[:, k]) - out) * alpha
+        for dist, idx in candidates:
+            alpha = (radius - dist + 0.5).clamp(0, 1).unsqueeze(1)
+            out = out + (_gather_colour(colours, idx) - out) * alpha
     return out
 
 
@@ -336,6 +345,7 @@ _SKIES = [  # (top, horizon, sun, mountains near, ground)
 ]
 
 
+@single_thread()
 def scene(size: int = 256, seed=0) -> torch.Tensor:
     """A procedural landscape (3, size, size) in [-1, 1]: sky gradient, sun, clouds, three mountain
     ranges fading into haze (atmospheric perspective), a lake with the sky's reflection."""
@@ -399,7 +409,7 @@ def paint_filter(images: torch.Tensor, style: str = "brush", seed=0, detail: flo
     if min(batch.shape[-2:]) < 16:
         raise ValueError(f"images must be at least 16 x 16 pixels to paint, got {tuple(batch.shape[-2:])}")
     device, dtype = batch.device, batch.dtype
-    with torch.no_grad():
+    with torch.no_grad(), single_thread():
         x01 = ((batch.detach().float().cpu() + 1) / 2).clamp(0, 1)
         if not detail > 0:
             raise ValueError(f"detail must be > 0, got {detail}")
@@ -424,8 +434,8 @@ def style_image(name: str, size: int = 256, seed: int = 0) -> torch.Tensor:
 @functools.lru_cache(maxsize=64)
 def _style_image(name: str, size: int, seed: int) -> torch.Tensor:
     g = _generator(seed)
-    content = ((scene(size, g) + 1) / 2).unsqueeze(0)
-    with torch.no_grad():
+    with torch.no_grad(), single_thread():
+        content = ((scene(size, g) + 1) / 2).unsqueeze(0)
         if name == "brush":
             out = brush(content, g, swirl=0.9)
         else:
