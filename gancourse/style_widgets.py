@@ -97,7 +97,7 @@ class StyleExplorer(_Explorer):
         return self._targets.get_or((content, style, style2, round(float(blend), 4)), make)
 
     @torch.no_grad()
-    def image(self, state: Mapping) -> torch.Tensor:
+    def stylized(self, state: Mapping) -> torch.Tensor:
         """The stylised image (3, H, W) a state describes."""
         _check_state(state, {"alpha", "style", "style 2", "blend", "content"}, "StyleExplorer")
         alpha = float(state.get("alpha", 1.0))
@@ -111,7 +111,7 @@ class StyleExplorer(_Explorer):
 
     def render(self, state: Mapping) -> bytes:
         """State -> PNG bytes. Pure: the same state always gives the same bytes."""
-        return to_png_bytes(self.image(state), scale=self.scale)
+        return to_png_bytes(self.stylized(state), scale=self.scale)
 
 
 class StyleMixer(_Explorer):
@@ -192,7 +192,8 @@ class BackgroundBlender(_Explorer):
         }
         self._build(controls, title="background restyling: the subject stays, the background changes")
 
-    def image(self, state: Mapping) -> torch.Tensor:
+    def blended(self, state: Mapping) -> torch.Tensor:
+        """The photo (3, H, W) with its background restyled as the state says."""
         from gancourse import style_transfer as st
 
         _check_state(state, {"background", "style"}, "BackgroundBlender")
@@ -202,4 +203,4 @@ class BackgroundBlender(_Explorer):
         return st.blend_background(self.photo, self.styled[style], self.mask, float(state.get("background", 1.0)))
 
     def render(self, state: Mapping) -> bytes:
-        return to_png_bytes(self.image(state), scale=self.scale)
+        return to_png_bytes(self.blended(state), scale=self.scale)
