@@ -406,20 +406,15 @@ def interfacegan_from_scores(z: torch.Tensor, scores: Mapping[str, torch.Tensor]
                              C: float = 1.0) -> torch.Tensor:
     """InterFaceGAN direction for ``attribute`` from labelled latents (:func:`label_latents`).
 
-    Continuous attributes (and class probabilities) are split into positives (top ``fraction``)
-    and negatives (bottom ``fraction``); the middle is dropped, as in the paper, because labels
-    near the boundary are noisy. Categorical: the target class vs the rest.
+    The score (a continuous attribute's value, or a categorical attribute's probability of
+    ``target_class``) ranks the latents: the top ``fraction`` are positives, the bottom ``fraction``
+    negatives, and the middle is dropped, as in the paper, because labels near the boundary are
+    noisy. Ranking (not a 0.5 threshold) also works for a rare class.
     """
-    from gancourse.data import faces
-
     check_attribute(attribute, [k for k in scores if not k.endswith("_probs")])
     if not 0 < fraction <= 0.5:
         raise ValueError(f"fraction must be in (0, 0.5], got {fraction}")
     target = attribute_target(scores, attribute, target_class)
-    spec = faces.ATTRIBUTES.get(attribute)
-    if spec is not None and spec.kind == "categorical":
-        labels = (target > 0.5).long()
-        return interfacegan_direction(z, labels, C=C)
     order = target.argsort()
     m = max(1, int(fraction * len(order)))
     idx = torch.cat([order[:m], order[-m:]])
@@ -595,7 +590,7 @@ def check_image(image, G: nn.Module) -> torch.Tensor:
             hint = " It is grayscale: repeat it to 3 channels with image.expand(3, -1, -1) if that is what you mean."
         else:
             hint = ""
-        raise ValueError(f"the image has {x.shape[1]} channels; the generator makes {channels}-channel images "
+        raise ValueError(f"the image has {x.shape[1]} channel(s); the generator makes {channels}-channel images "
                          f"of shape ({channels}, {size}, {size}).{hint}")
     if size is not None and tuple(x.shape[-2:]) != (size, size):
         raise ValueError(f"the image is {x.shape[-2]}x{x.shape[-1]} pixels; the generator makes {size}x{size}. "
