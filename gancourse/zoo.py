@@ -132,7 +132,7 @@ register(ZooEntry(
     name="face_classifier",
     architecture="gancourse.models.classifier:AttributeClassifier",
     config={"attributes": FACE_ATTRIBUTES, "image_size": 64, "channels": 3, "width": 24, "feature_dim": 128},
-    sha256="pending",
+    sha256="7c0628efa34a68206616407d3a8456430ab2f7ecf301e7a9c61df4cecb7af490",
     summary="attribute classifier for 64x64 synthetic faces; its features(x) is the course's metric embedding",
     kind="classifier",
 ))

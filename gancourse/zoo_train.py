@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 import os
 import platform
+import signal
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +40,15 @@ class Recipe:
     seed: int
     data: str
     half: bool = True  # store float16 weights
+
+
+# Set by SIGUSR1 (``kill -USR1 PID``): the running recipe stops after its current step and the
+# checkpoint and card are still written, recording the steps actually done.
+STOP = threading.Event()
+
+
+def _stop_requested(start: float, max_seconds: float | None) -> bool:
+    return STOP.is_set() or (max_seconds is not None and time.perf_counter() - start > max_seconds)
 
 
 def _log(message: str) -> None:
@@ -161,8 +172,8 @@ def train_face_classifier(entry, steps, batch_size, seed, device, log, max_secon
         done = step + 1
         if step % 100 == 0 or step == steps - 1:
             log(f"step {step + 1}/{steps} loss {loss.item():.4f}")
-        if max_seconds is not None and time.perf_counter() - start > max_seconds:
-            log(f"time budget of {max_seconds:.0f} s reached after {done} steps")
+        if _stop_requested(start, max_seconds):
+            log(f"stopping after {done} steps (time budget or SIGUSR1)")
             break
     return model.eval(), {"steps_done": done, "train_images": n_train, "optimizer": "AdamW lr 2e-3 cosine, wd 1e-4",
                           "augmentation": "pixel noise sigma<=0.08, 3x3 blur on half the batches"}
@@ -226,8 +237,8 @@ def gan_loop(G, D, sample_real, steps, *, loss, lr, betas, ema_beta, seed, devic
         if step % 200 == 0 or done == steps:
             log(f"step {done}/{steps} D loss {d_loss:.3f} G loss {g_loss:.3f} "
                 f"D(x) {d_out['d_real'].item():.2f} D(G(z)) {d_out['d_fake'].item():.2f}")
-        if max_seconds is not None and time.perf_counter() - start > max_seconds:
-            log(f"time budget of {max_seconds:.0f} s reached after {done} steps")
+        if _stop_requested(start, max_seconds):
+            log(f"stopping after {done} steps (time budget or SIGUSR1)")
             break
     return ema.model, done, time.perf_counter() - start
 
@@ -259,7 +270,7 @@ def _train_unconditional(entry, steps, batch_size, seed, device, log, images, ma
 
 def train_faces_dcgan(entry, steps, batch_size, seed, device, log, max_seconds=None):
     size = entry.config["image_size"]
-    n_train = min(20000, max(64, steps * batch_size))
+    n_train = min(8000, max(64, steps * batch_size))
     log(f"rendering {n_train} training faces at {size} px")
     images, _ = face_set(n_train, size, seed=seed)
     model, notes = _train_unconditional(entry, steps, batch_size, seed, device, log, images, max_seconds,
@@ -284,7 +295,7 @@ def train_faces_cgan(entry, steps, batch_size, seed, device, log, max_seconds=No
     D = ProjectionDiscriminator(image_size=cfg["image_size"], channels=cfg["channels"], width=16,
                                 classes=cfg["classes"])  # narrower than G: cheaper on a CPU
     size = cfg["image_size"]
-    n_train = min(20000, max(64, steps * batch_size))
+    n_train = min(8000, max(64, steps * batch_size))
     log(f"rendering {n_train} training faces at {size} px")
     images, attributes = face_set(n_train, size, seed=seed)
     labels = G.labels_from_attributes(attributes)  # (n, m) long
@@ -381,6 +392,9 @@ def train(name: str, steps: int | None = None, out: str | Path | None = None, ba
     log(f"training {name} for {steps} steps, batch {batch_size}, seed {seed}, on {device}")
     start = time.perf_counter()
     max_seconds = None if max_minutes is None else 60.0 * max_minutes
+    STOP.clear()
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGUSR1"):
+        signal.signal(signal.SIGUSR1, lambda *_: STOP.set())
     model, notes = recipe.fn(entry, steps, batch_size, seed, device, log, max_seconds)
     steps_done = notes.pop("steps_done", steps)
     train_seconds = time.perf_counter() - start
