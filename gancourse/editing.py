@@ -458,12 +458,16 @@ def edit(z: torch.Tensor, direction: torch.Tensor, alpha) -> torch.Tensor:
 
 def score_edit(G: nn.Module, classifier: nn.Module, direction: torch.Tensor, attribute: str, alpha: float,
                n: int = 256, seed: int = 1, target_class: int | str | None = None,
-               min_change: float = 0.02, z: torch.Tensor | None = None) -> dict:
+               min_change: float = 0.02, saturation: float = 0.05, z: torch.Tensor | None = None) -> dict:
     """Measure ``z -> z + α n`` over ``n`` samples: did the target move, and what else moved?
 
     Returns a dict with
-    - ``success``: share of samples whose target (value, or P(target class)) moved by more than
-      ``min_change`` in the sign of α;
+    - ``success``: share of the *eligible* samples whose target (value, or P(target class)) moved by
+      more than ``min_change`` in the sign of α. A sample is eligible when its target has room to
+      move: below ``1 - saturation`` for α > 0 (above ``saturation`` for α < 0). A face that already
+      wears glasses (P = 0.999) or has the widest smile cannot be pushed further, and counting it as
+      a failure would measure the data, not the edit;
+    - ``eligible``: the share of samples that were eligible;
     - ``target_change``: mean change of the target (signed);
     - ``leakage``: ``{other attribute: mean |Δ| / range}``; continuous ranges are [0, 1]; for a
       categorical attribute it is the share of samples whose predicted class changed;
@@ -481,6 +485,9 @@ def score_edit(G: nn.Module, classifier: nn.Module, direction: torch.Tensor, att
     t1 = attribute_target(after, attribute, target_class)
     sign = 1.0 if alpha >= 0 else -1.0
     delta = t1 - t0
+    eligible = t0 < 1 - saturation if alpha >= 0 else t0 > saturation
+    if not eligible.any():
+        eligible = torch.ones_like(eligible)
     leakage = {}
     for name in before:
         if name.endswith("_probs") or name == attribute:
@@ -493,7 +500,8 @@ def score_edit(G: nn.Module, classifier: nn.Module, direction: torch.Tensor, att
         "attribute": attribute,
         "alpha": float(alpha),
         "n": z.shape[0],
-        "success": ((delta * sign) > min_change).float().mean().item(),
+        "success": ((delta * sign) > min_change)[eligible].float().mean().item(),
+        "eligible": eligible.float().mean().item(),
         "target_change": delta.mean().item(),
         "leakage": leakage,
         "mean_leakage": sum(leakage.values()) / max(1, len(leakage)),

@@ -133,7 +133,7 @@ class LatentExplorer(_Explorer):
                               device=self.device)
         return z + (alphas @ self.directions).unsqueeze(0)
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def render(self, state: Mapping) -> bytes:
         """State -> PNG bytes of G(z). Pure: the same state always gives the same bytes."""
         unknown = set(state) - {"seed", "truncation"} - {_slider_name(i) for i in range(self.directions.shape[0])}
@@ -211,7 +211,7 @@ class EditExplorer(_Explorer):
 
         return self._base_cache.get_or(key, make)
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def render(self, state: Mapping) -> bytes:
         """State -> PNG bytes of the edited face. Pure: the same state always gives the same bytes."""
         known = {"start from", "seed", "region", *self.directions}
@@ -272,7 +272,7 @@ class AttributeToggles(_Explorer):
             row.append(options.index(value))
         return torch.tensor([row] * self.n, device=self.device)
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def render(self, state: Mapping) -> bytes:
         seed = int(state.get("seed", 0))
         z = self._z_cache.get_or(seed, lambda: torch.randn(

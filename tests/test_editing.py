@@ -211,6 +211,16 @@ def test_score_edit_separates_target_and_leakage():
         editing.score_edit(G, C, torch.tensor([1.0, 0, 0, 0]), "beard", 1.0, n=8)
 
 
+def test_score_edit_counts_only_samples_with_room_to_move():
+    G, C = _ToyG().eval(), _ToyClassifier().eval()
+    z = torch.randn(100, 4, generator=torch.Generator().manual_seed(0))
+    z[:50, 0] = 20.0  # smile saturated at 1: cannot rise further
+    r = editing.score_edit(G, C, torch.tensor([1.0, 0, 0, 0]), "smile", 1.5, z=z)
+    assert r["eligible"] == 0.5 and r["success"] > 0.9
+    r_down = editing.score_edit(G, C, torch.tensor([1.0, 0, 0, 0]), "smile", -1.5, z=z)
+    assert r_down["eligible"] == 1.0  # all can go down
+
+
 def test_attribute_target_needs_a_class_for_multiclass():
     scores = {"hair_color": torch.zeros(3), "hair_color_probs": torch.full((3, 4), 0.25),
               "glasses": torch.zeros(3), "glasses_probs": torch.tensor([[0.9, 0.1]] * 3)}
