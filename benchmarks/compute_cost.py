@@ -22,6 +22,7 @@ def main() -> int:
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--device", default=None, help="cpu, cuda, mps (default: runtime.get_device())")
+    parser.add_argument("--threads", type=int, default=None, help="PyTorch CPU threads (default: as set)")
     args = parser.parse_args()
 
     device = runtime.get_device(args.device)
@@ -29,10 +30,11 @@ def main() -> int:
     widths = (8, 16, 32) if args.quick else (8, 16, 32, 64)
     base_size = 32 if args.quick else 64
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else device.type
-    print(f"device: {name}, torch threads: {torch.get_num_threads()}, batch {args.batch}, "
+    threads = args.threads or torch.get_num_threads()
+    print(f"device: {name}, torch threads: {threads}, batch {args.batch}, "
           f"median of {args.repeats} runs")
     rows = cost.measure_cost(sizes, widths, base_width=32, base_size=base_size, batch_size=args.batch,
-                             repeats=args.repeats, device=device,
+                             repeats=args.repeats, device=device, threads=args.threads,
                              progress=lambda r: print(f"  measured size {r['size']:>3} width {r['width']:>2}: "
                                                       f"{r['train_step_ms']:.1f} ms/step", file=sys.stderr))
     print(cost.format_table(rows))

@@ -26,6 +26,7 @@ SCRIPTS = [  # (title, command) in the order they appear in the report
     ("Style strength: alpha -> new PNG bytes", ["benchmarks/style_latency.py"]),
     ("Sliders in the browser: key press -> new image painted", ["benchmarks/browser_slider_latency.py", "--moves", "50"]),
     ("Model zoo quality", ["benchmarks/zoo_quality.py"]),
+    ("DCGAN compute cost vs image size and width", ["benchmarks/compute_cost.py"]),
 ]
 
 

@@ -112,20 +112,33 @@ def measure_one(image_size: int, width: int, batch_size: int = 16, z_dim: int = 
 
 def measure_cost(sizes: Sequence[int] = (16, 32, 64, 128), widths: Sequence[int] = (8, 16, 32, 64),
                  base_width: int = 32, base_size: int = 64, batch_size: int = 16, repeats: int = 3,
-                 device: torch.device | str | None = None, progress: Callable[[dict], None] | None = None
-                 ) -> list[dict]:
+                 device: torch.device | str | None = None, progress: Callable[[dict], None] | None = None,
+                 threads: int | None = None) -> list[dict]:
     """Two sweeps: every size in ``sizes`` at ``base_width``, and every width in ``widths`` at
     ``base_size``. One row per model (see :func:`measure_one`) with ``"sweep"`` = "size" or "width";
-    ``progress(row)`` is called after each measurement."""
+    ``progress(row)`` is called after each measurement.
+
+    ``threads`` sets PyTorch's CPU threads for the measurement (restored afterwards). On a machine
+    busy with other jobs, 1 thread can be many times faster than 2: waiting threads spin and compete.
+    """
     if not sizes or not widths:
         raise ValueError("give at least one size and one width")
+    if threads is not None and threads < 1:
+        raise ValueError(f"threads must be >= 1, got {threads}")
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
     rows = []
     plan = [("size", s, base_width) for s in sizes] + [("width", base_size, w) for w in widths]
-    for sweep, size, width in plan:
-        row = {"sweep": sweep, **measure_one(size, width, batch_size, repeats=repeats, device=device)}
-        rows.append(row)
-        if progress is not None:
-            progress(row)
+    try:
+        for sweep, size, width in plan:
+            row = {"sweep": sweep, "threads": torch.get_num_threads(),
+                   **measure_one(size, width, batch_size, repeats=repeats, device=device)}
+            rows.append(row)
+            if progress is not None:
+                progress(row)
+    finally:
+        torch.set_num_threads(before)
     return rows
 
 

@@ -29,12 +29,15 @@ def test_time_call_counts_wall_and_cpu_time():
 
 
 def test_measure_cost_rows_and_parameter_growth():
+    threads = torch.get_num_threads()
     rows = cost.measure_cost(sizes=(16, 32), widths=(4, 8), base_width=4, base_size=16, batch_size=2,
-                             repeats=1, device="cpu")
+                             repeats=1, device="cpu", threads=1)
+    assert torch.get_num_threads() == threads and all(r["threads"] == 1 for r in rows)  # restored
     assert [(r["sweep"], r["size"], r["width"]) for r in rows] == [
         ("size", 16, 4), ("size", 32, 4), ("width", 16, 4), ("width", 16, 8)]
     for r in rows:
         assert r["train_step_ms"] > 0 and r["sample_ms"] > 0 and r["train_step_cpu_ms"] >= 0
     assert 1.8 < rows[3]["params_G"] / rows[2]["params_G"] < 4.5  # inner layers x4, the z layer x2
     assert "| width | 16 | 8 |" in cost.format_table(rows)
-    assert torch.get_num_threads() >= 1
+    with pytest.raises(ValueError, match="threads"):
+        cost.measure_cost(sizes=(16,), widths=(4,), threads=0)
