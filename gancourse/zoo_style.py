@@ -70,6 +70,27 @@ def register_all() -> None:
 register_all()
 
 
+INIT_ENV = "GANCOURSE_ZOO_INIT"
+
+
+def _warm_start(model: nn.Module, log) -> str | None:
+    """Start from the weights in ``$GANCOURSE_ZOO_INIT`` (a safetensors file of the same architecture), if set.
+
+    Used to continue a run that stopped at its time budget; the card's notes record it.
+    """
+    import os
+
+    path = os.environ.get(INIT_ENV)
+    if not path:
+        return None
+    from safetensors.torch import load_file
+
+    state = model.state_dict()
+    model.load_state_dict({k: v.to(state[k].dtype) for k, v in load_file(path).items()})
+    log(f"warm start from {path}")
+    return Path(path).name
+
+
 def _log(message: str) -> None:
     print(time.strftime("%H:%M:%S"), message, flush=True)
 
@@ -80,7 +101,7 @@ def _log(message: str) -> None:
 
 def train_faces_stylegan(entry, steps, batch_size, seed, device, log, max_seconds=None):
     """Non-saturating GAN loss, lazy R1 (gamma 1, every 8 D steps), Adam(2e-3, (0, 0.99)), mapping
-    lr x0.01, style mixing regularisation (90% of batches mix two w at a random crossover), EMA of G."""
+    lr x0.1, style mixing regularisation (90% of batches mix two w at a random crossover), EMA of G."""
     from gancourse.models.stylegan import StyleDiscriminator, StyleGenerator
     from gancourse.train import EMA
     from gancourse.zoo_train import face_set, from_uint8
@@ -93,7 +114,7 @@ def train_faces_stylegan(entry, steps, batch_size, seed, device, log, max_second
     log(f"rendering {n_train} training faces at {size} px")
     images, _ = face_set(n_train, size, seed=seed)
     lr = 2e-3
-    opt_g = torch.optim.Adam([{"params": G.mapping.parameters(), "lr": lr * 0.01},
+    opt_g = torch.optim.Adam([{"params": G.mapping.parameters(), "lr": lr * 0.1},
                               {"params": [p for n, p in G.named_parameters() if not n.startswith("mapping.")]}],
                              lr=lr, betas=(0.0, 0.99))
     opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.0, 0.99))
@@ -154,7 +175,7 @@ def train_faces_stylegan(entry, steps, batch_size, seed, device, log, max_second
     return G_ema, {"steps_done": done, "train_seconds": round(time.perf_counter() - start, 1),
                    "train_images": n_train, "discriminator": D.config,
                    "loss": "non-saturating logistic + lazy R1 (gamma 1, every 8 steps)",
-                   "optimizer": "Adam lr 2e-3 betas (0, 0.99); mapping network lr x0.01", "ema_beta": 0.995,
+                   "optimizer": "Adam lr 2e-3 betas (0, 0.99); mapping network lr x0.1", "ema_beta": 0.995,
                    "mixing_regularisation": 0.9}
 
 
@@ -195,6 +216,9 @@ def random_crops(pool: torch.Tensor, n: int, crop: int, generator: torch.Generat
 # adain_decoder
 
 
+STYLE_WEIGHT = 5.0
+
+
 def train_adain(entry, steps, batch_size, seed, device, log, max_seconds=None):
     """Decoder only (the encoder is fixed): content + 2 x style + 1 x reconstruction loss, Adam 1e-3 cosine."""
     from gancourse.data import faces
@@ -202,6 +226,7 @@ def train_adain(entry, steps, batch_size, seed, device, log, max_seconds=None):
 
     runtime.seed_everything(seed)
     model = entry.build().to(device)
+    warm = _warm_start(model, log)
     photos = torch.cat([photo_pool(256), photo_pool(128).repeat(1, 1, 2, 2)[:, :, :256, :256]])
     face_imgs, _ = faces.face_batch(16, 128, seed=seed)
     face_imgs = F.interpolate(face_imgs, size=256, mode="bilinear", align_corners=False)
@@ -217,7 +242,7 @@ def train_adain(entry, steps, batch_size, seed, device, log, max_seconds=None):
             group["lr"] = 1e-3 * cosine_lr(step, steps)
         c = random_crops(contents, batch_size, crop, gen).to(device)
         s = random_crops(style_images, batch_size, crop, gen).to(device)
-        loss, terms = model.losses(c, s)
+        loss, terms = model.losses(c, s, style_weight=STYLE_WEIGHT)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -229,7 +254,8 @@ def train_adain(entry, steps, batch_size, seed, device, log, max_seconds=None):
             break
     return model.eval(), {"steps_done": done, "train_seconds": round(time.perf_counter() - start, 1),
                           "crop": crop, "final_terms": terms, "encoder": "fixed random (He init, seed in config)",
-                          "loss": "content MSE + 2 x mean/std style loss (3 levels) + 1 x L1 reconstruction",
+                          "warm_start": warm,
+                          "loss": f"content MSE + {STYLE_WEIGHT} x mean/std style loss (3 levels) + 1 x L1 reconstruction",
                           "optimizer": "Adam lr 1e-3, cosine decay, decoder only"}
 
 
@@ -276,6 +302,7 @@ def train_pix2pix(entry, steps, batch_size, seed, device, log, max_seconds=None)
 
     runtime.seed_everything(seed)
     G = entry.build().to(device)
+    warm = _warm_start(G, log)
     D = pix2pix.PatchDiscriminator(32).to(device)
     photos, paintings = painting_pairs(seed)
     opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
@@ -289,7 +316,8 @@ def train_pix2pix(entry, steps, batch_size, seed, device, log, max_seconds=None)
     done, seconds, last = _translation_loop(step_fn, steps, log, max_seconds)
     return G.eval(), {"steps_done": done, "train_seconds": round(seconds, 1), "discriminator": D.config,
                       "loss": "BCE PatchGAN + 100 x L1", "final_terms": last, "style": PAINT_STYLE,
-                      "optimizer": "Adam lr 2e-4 betas (0.5, 0.999)", "train_pairs": len(photos)}
+                      "optimizer": "Adam lr 2e-4 betas (0.5, 0.999)", "train_pairs": len(photos),
+                      "warm_start": warm}
 
 
 def train_cyclegan(entry, steps, batch_size, seed, device, log, max_seconds=None):
@@ -301,6 +329,7 @@ def train_cyclegan(entry, steps, batch_size, seed, device, log, max_seconds=None
 
     runtime.seed_everything(seed)
     model = entry.build().to(device)
+    warm = _warm_start(model, log)
     D_a, D_b = (d.to(device) for d in cyclegan.make_discriminators(32))
     photos, paintings = painting_pairs(seed)
     order = torch.randperm(len(photos), generator=torch.Generator().manual_seed(seed))
@@ -319,7 +348,8 @@ def train_cyclegan(entry, steps, batch_size, seed, device, log, max_seconds=None
     return model.eval(), {"steps_done": done, "train_seconds": round(seconds, 1), "style": PAINT_STYLE,
                           "loss": "LSGAN + 10 x cycle L1 + 5 x identity L1", "final_terms": last,
                           "optimizer": "Adam lr 2e-4 betas (0.5, 0.999)",
-                          "unpaired": f"{half} photos vs {len(photos) - half} paintings of other images"}
+                          "unpaired": f"{half} photos vs {len(photos) - half} paintings of other images",
+                          "warm_start": warm}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -346,7 +376,7 @@ RECIPES: dict[str, Recipe] = {
     "adain_decoder": Recipe(train_adain, steps=4000, batch_size=8, eval_samples=0, seed=6,
                             data="64x64 random crops: course photos and faces (content); procedural styles "
                                  "and scikit-image textures (style)"),
-    "faces_stylegan": Recipe(train_faces_stylegan, steps=5000, batch_size=16, eval_samples=500, seed=5,
+    "faces_stylegan": Recipe(train_faces_stylegan, steps=5000, batch_size=12, eval_samples=500, seed=5,
                              data=FACES32),
 }
 

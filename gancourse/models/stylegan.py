@@ -71,8 +71,8 @@ class ModulatedConv(nn.Module):
         super().__init__()
         self.weight = nn.Parameter(torch.randn(cout, cin, kernel, kernel) / math.sqrt(cin * kernel * kernel))
         self.affine = nn.Linear(w_dim, cin)
-        nn.init.zeros_(self.affine.weight)
-        nn.init.ones_(self.affine.bias)  # style starts as "scale 1": an ordinary conv
+        nn.init.normal_(self.affine.weight, std=1.0 / math.sqrt(w_dim))  # styles vary with w from the start
+        nn.init.ones_(self.affine.bias)  # ... around "scale 1": an ordinary conv
         self.demodulate, self.padding = demodulate, kernel // 2
 
     def forward(self, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,109 @@
+"""Style-strength slider latency: alpha change -> new PNG bytes, at 256 x 256, on this machine.
+
+A move calls :class:`gancourse.style_widgets.StyleExplorer`'s pure ``render(state)`` with a new
+alpha. The encoder features of the content and style images and the full-strength AdaIN target are
+cached, so a move runs ``t = alpha t_style + (1 - alpha) c``, the decoder and the PNG encoder. Prints
+the median, 90th percentile and the split (decode vs PNG). Goal: median <= 50 ms on a CPU.
+
+Also times the background slider (:class:`BackgroundBlender`, a blend + PNG) for comparison.
+
+    python benchmarks/style_latency.py [--moves 60] [--size 256] [--threads N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+import torch
+
+
+def _stylizer():
+    from gancourse import zoo
+
+    try:
+        return zoo.load("adain_decoder", device="cpu"), "zoo reference adain_decoder"
+    except zoo.ZooError as error:
+        model = zoo.entry("adain_decoder").build().eval().requires_grad_(False)
+        return model, f"untrained adain_decoder architecture ({type(error).__name__}; latency is the same)"
+
+
+def _load_average():
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+def _summary(name: str, times_ms: list[float]) -> str:
+    ordered = sorted(times_ms)
+    p90 = ordered[int(0.9 * (len(ordered) - 1))]
+    return f"{name:<34} median {statistics.median(times_ms):6.1f} ms   p90 {p90:6.1f} ms   (n = {len(times_ms)})"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--moves", type=int, default=60)
+    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--threads", type=int, default=None)
+    args = parser.parse_args(argv)
+
+    from gancourse import runtime, style_transfer
+    from gancourse.data import images, styles
+    from gancourse.plot import to_png_bytes
+    from gancourse.style_widgets import BackgroundBlender, StyleExplorer
+
+    threads = runtime.set_threads(args.threads)
+    model, source = _stylizer()
+    content = style_transfer.prepare_photo(images.grace_hopper(), size=args.size)
+    style = styles.style_image("brush", 256)
+    explorer = StyleExplorer(model, {"photo": content}, {"brush": style})
+    state = {"alpha": 0.5, "style": "brush", "style 2": "(none)", "blend": 0.0, "content": "photo"}
+    for a in (0.1, 0.9, 0.3):  # warm-up: caches filled, allocator warm
+        explorer.render({**state, "alpha": a})
+
+    alphas = [round((i * 0.37) % 1.0, 3) for i in range(1, args.moves + 1)]  # a new value every move
+    total, cpu, decode, png = [], [], [], []
+    for a in alphas:
+        s = {**state, "alpha": a}
+        start, start_cpu = time.perf_counter(), time.process_time()
+        data = explorer.render(s)
+        total.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+        assert data[:4] == b"\x89PNG"
+        start = time.perf_counter()
+        image = explorer.stylized(s)
+        decode.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        to_png_bytes(image)
+        png.append((time.perf_counter() - start) * 1000)
+
+    mask = style_transfer.outline_mask("grace_hopper", content.shape[-2:])
+    blender = BackgroundBlender(content, {"brush": explorer.stylized({**state, "alpha": 1.0})}, mask,
+                                feather_sigma=2.0)
+    blend = []
+    for a in alphas:
+        start = time.perf_counter()
+        blender.render({"background": a, "style": "brush"})
+        blend.append((time.perf_counter() - start) * 1000)
+
+    print(f"style slider latency at {args.size} x {args.size}, {threads} CPU thread(s), torch {torch.__version__}")
+    print(f"model: {source}")
+    print(_summary("alpha move -> PNG bytes (total)", total))
+    print(_summary("  CPU time of the process per move", cpu))
+    print(_summary("  of which adain blend + decode", decode))
+    print(_summary("  of which PNG encode", png))
+    print(_summary("background move -> PNG bytes", blend))
+    load = _load_average()
+    if load is not None:
+        print(f"load average (1 min): {load:.1f} on {os.cpu_count()} cores; wall times include waiting for a core "
+              "when the machine is busy (the CPU time above does not)")
+    goal = statistics.median(total) <= 50
+    print(f"goal median <= 50 ms: {'met' if goal else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

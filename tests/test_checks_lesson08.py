@@ -1,0 +1,88 @@
+"""The lesson 08 checks pass on the solution (and the library) and name the common mistakes."""
+
+import pytest
+
+from gancourse import style
+from gancourse.checks import CheckFailed, NotImplementedYet, lesson08
+
+
+def gram(f):
+    b, c, h, w = f.shape
+    flat = f.reshape(b, c, h * w)
+    return flat @ flat.transpose(1, 2) / (c * h * w)
+
+
+def adain(c, s, alpha=1.0, eps=1e-5):
+    mu_c, mu_s = c.mean((2, 3), keepdim=True), s.mean((2, 3), keepdim=True)
+    sd_c = (c.var((2, 3), keepdim=True, unbiased=False) + eps).sqrt()
+    sd_s = (s.var((2, 3), keepdim=True, unbiased=False) + eps).sqrt()
+    return alpha * (sd_s * (c - mu_c) / sd_c + mu_s) + (1 - alpha) * c
+
+
+def blank(*_):
+    raise NotImplementedError()
+
+
+def test_solutions_and_library_pass(capsys):
+    assert lesson08.check_gram_matrix(gram)
+    assert lesson08.check_gram_matrix(style.gram_matrix)
+    assert lesson08.check_adain(adain)
+    assert lesson08.check_adain(style.adain)
+    assert capsys.readouterr().out.count("✅ Passed") == 4
+
+
+@pytest.mark.parametrize("check", [lesson08.check_gram_matrix, lesson08.check_adain])
+def test_blank_is_not_implemented(check):
+    with pytest.raises(NotImplementedYet):
+        check(blank)
+
+
+def _hw(f):
+    b, c, h, w = f.shape
+    return f.reshape(b, c, h * w)
+
+
+@pytest.mark.parametrize("mistake,func", [
+    ("unnormalised Gram", lambda f: _hw(f) @ _hw(f).transpose(1, 2)),
+    ("normalised by HW", lambda f: _hw(f) @ _hw(f).transpose(1, 2) / (f.shape[2] * f.shape[3])),
+    ("normalised by C", lambda f: _hw(f) @ _hw(f).transpose(1, 2) / f.shape[1]),
+    ("wrong axes", lambda f: _hw(f).transpose(1, 2) @ _hw(f) / f[0].numel()),
+    ("wrong reshape", lambda f: (lambda x: x @ x.transpose(1, 2) / f[0].numel())(
+        f.reshape(f.shape[0], -1, f.shape[1]).transpose(1, 2))),
+    ("wrong shape", lambda f: gram(f)[0]),
+])
+def test_gram_mistakes_named(mistake, func):
+    with pytest.raises(CheckFailed) as info:
+        lesson08.check_gram_matrix(func)
+    assert info.value.mistake == mistake
+
+
+def _dims(dims):
+    def f(c, s, alpha=1.0, eps=1e-5):
+        mu_c, mu_s = c.mean(dims, keepdim=True), s.mean(dims, keepdim=True)
+        sd_c = (c.var(dims, keepdim=True, unbiased=False) + eps).sqrt()
+        sd_s = (s.var(dims, keepdim=True, unbiased=False) + eps).sqrt()
+        return alpha * (sd_s * (c - mu_c) / sd_c + mu_s) + (1 - alpha) * c
+    return f
+
+
+def _no_eps(c, s, alpha=1.0):
+    mu_c, mu_s = c.mean((2, 3), keepdim=True), s.mean((2, 3), keepdim=True)
+    t = s.std((2, 3), keepdim=True) * (c - mu_c) / c.std((2, 3), keepdim=True) + mu_s
+    return alpha * t + (1 - alpha) * c
+
+
+@pytest.mark.parametrize("mistake,func", [
+    ("wrong dims", _dims((1, 2, 3))),
+    ("wrong dims", _dims((0, 2, 3))),
+    ("mean only", lambda c, s, alpha=1.0: alpha * (c - c.mean((2, 3), keepdim=True) + s.mean((2, 3), keepdim=True))
+     + (1 - alpha) * c),
+    ("std without epsilon", _no_eps),
+    ("alpha reversed", lambda c, s, alpha=1.0: adain(c, s, 1 - alpha) if alpha != 1.0 else adain(c, s)),
+    ("alpha ignored", lambda c, s, alpha=1.0: adain(c, s, 1.0)),
+    ("wrong formula", lambda c, s, alpha=1.0: c * 2),
+])
+def test_adain_mistakes_named(mistake, func):
+    with pytest.raises(CheckFailed) as info:
+        lesson08.check_adain(func)
+    assert info.value.mistake == mistake
