@@ -148,7 +148,7 @@ register(ZooEntry(
     name="faces_cgan64",
     architecture="gancourse.models.conditional:ConditionalGenerator",
     config={"z_dim": 64, "image_size": 64, "channels": 3, "width": 32, "classes": FACE_CLASSES, "embed_dim": 16},
-    sha256="pending",
+    sha256="6bf287f1e0433ee56287625799c07b9f78e1b369079c83a8f2bbe6493d787834",
     summary="conditional DCGAN (projection discriminator) on 64x64 faces, conditioned on the categorical attributes",
     kind="conditional_generator",
 ))

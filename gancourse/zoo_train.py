@@ -243,7 +243,8 @@ def gan_loop(G, D, sample_real, steps, *, loss, lr, betas, ema_beta, seed, devic
     return ema.model, done, time.perf_counter() - start
 
 
-def _train_unconditional(entry, steps, batch_size, seed, device, log, images, max_seconds, d_width):
+def _train_unconditional(entry, steps, batch_size, seed, device, log, images, max_seconds, d_width,
+                         sn_hinge=False):
     """DCGAN: non-saturating BCE loss, Adam(2e-4, (0.5, 0.999)), EMA of G, BatchNorm recalibrated.
 
     D is narrower than G (``d_width``): on a CPU, D's three passes per step cost more than G's one,
@@ -254,17 +255,19 @@ def _train_unconditional(entry, steps, batch_size, seed, device, log, images, ma
     runtime.seed_everything(seed)
     G = entry.build()
     cfg = G.config
-    D = Discriminator(image_size=cfg["image_size"], channels=cfg["channels"], width=d_width)
+    D = Discriminator(image_size=cfg["image_size"], channels=cfg["channels"], width=d_width,
+                      spectral_norm=sn_hinge)
     source = _batch_source(images, seed=seed + 1)
     ema_beta = 0.999 if steps >= 2000 else 0.9
-    G_ema, done, seconds = gan_loop(G, D, lambda: source(batch_size), steps, loss="bce", lr=2e-4,
-                                    betas=(0.5, 0.999), ema_beta=ema_beta, seed=seed + 2, device=device,
+    loss, betas = ("hinge", (0.0, 0.99)) if sn_hinge else ("bce", (0.5, 0.999))
+    G_ema, done, seconds = gan_loop(G, D, lambda: source(batch_size), steps, loss=loss, lr=2e-4,
+                                    betas=betas, ema_beta=ema_beta, seed=seed + 2, device=device,
                                     log=log, max_seconds=max_seconds)
     z_gen = torch.Generator().manual_seed(seed + 3)
     recalibrate_batchnorm(G_ema, lambda: (torch.randn(256, cfg["z_dim"], generator=z_gen).to(device),))
     return G_ema.eval(), {"steps_done": done, "train_seconds": round(seconds, 1), "discriminator": D.config,
-                          "loss": "non-saturating BCE (gancourse.losses)", "ema_beta": ema_beta,
-                          "optimizer": "Adam lr 2e-4 betas (0.5, 0.999), G and D",
+                          "loss": f"{loss} (gancourse.losses)", "ema_beta": ema_beta,
+                          "optimizer": f"Adam lr 2e-4 betas {betas}, G and D",
                           "batchnorm": "EMA generator's BatchNorm statistics recomputed on 32x256 samples"}
 
 
@@ -274,7 +277,7 @@ def train_faces_dcgan(entry, steps, batch_size, seed, device, log, max_seconds=N
     log(f"rendering {n_train} training faces at {size} px")
     images, _ = face_set(n_train, size, seed=seed)
     model, notes = _train_unconditional(entry, steps, batch_size, seed, device, log, images, max_seconds,
-                                        d_width=16)
+                                        d_width=16, sn_hinge=True)  # BCE + BatchNorm D collapsed early
     return model, {**notes, "train_images": n_train}
 
 

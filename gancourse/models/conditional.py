@@ -78,6 +78,7 @@ class ConditionalGenerator(nn.Module):
         if not isinstance(z, torch.Tensor) or z.dim() != 2 or z.shape[1] != self.z_dim:
             got = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
             raise ValueError(f"ConditionalGenerator expects z of shape (B, {self.z_dim}), got {got}")
+        labels = _check_labels(labels, self.classes, "ConditionalGenerator")
         if labels.shape[0] != z.shape[0]:
             raise ValueError(f"z has {z.shape[0]} rows but labels have {labels.shape[0]}: one label row per latent")
         h = torch.cat([z, self.embed(labels)], dim=1)  # (B, z_dim + m * embed_dim)

@@ -1,0 +1,272 @@
+"""The reference model zoo: loading, integrity errors, no pickle, training recipes, sizes, cards."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from gancourse import zoo
+from gancourse.models.classifier import AttributeClassifier
+from gancourse.zoo_train import RECIPES
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRED_CARD_FIELDS = {"name", "command", "seed", "data", "steps", "wall_time_s", "machine", "metrics",
+                        "sha256", "architecture", "config", "size_bytes", "dtype"}
+
+
+# --------------------------------------------------------------------------------------------------
+# a tiny dummy entry in a temporary weights folder, so the machinery is tested without shipped files
+
+
+def _tiny_model(width: int = 4) -> AttributeClassifier:
+    torch.manual_seed(0)
+    return AttributeClassifier({"size": 0, "shape": 3}, image_size=16, channels=3, width=width, feature_dim=8)
+
+
+ARCH = "gancourse.models.classifier:AttributeClassifier"
+
+
+def _save(model, folder: Path, name: str) -> str:
+    sha = zoo.save_checkpoint(model, folder / f"{name}.safetensors", ARCH)
+    zoo.write_card(folder / f"{name}.json", {"name": name, "sha256": sha, "metrics": {"acc": 1.0}})
+    return sha
+
+
+@pytest.fixture
+def tiny_zoo(tmp_path, monkeypatch):
+    """A registry holding one tiny model 'tiny', saved in tmp_path, which stands in for the package's weights."""
+    model = _tiny_model()
+    sha = _save(model, tmp_path, "tiny")
+    tiny = zoo.ZooEntry(name="tiny", architecture=ARCH, config=model.config, sha256=sha,
+                        summary="a tiny test classifier", kind="classifier")
+    monkeypatch.setattr(zoo, "REGISTRY", {"tiny": tiny})
+    monkeypatch.setattr(zoo, "WEIGHTS_DIR", tmp_path)
+    return tmp_path, model
+
+
+def test_tiny_entry_loads_eval_float32_frozen_and_equal(tiny_zoo):
+    _, original = tiny_zoo
+    loaded = zoo.load("tiny", device="cpu")
+    assert isinstance(loaded, AttributeClassifier) and not loaded.training
+    assert all(p.dtype == torch.float32 and not p.requires_grad for p in loaded.parameters())
+    x = torch.rand(2, 3, 16, 16) * 2 - 1
+    original.eval()
+    with torch.no_grad():
+        a, b = original.features(x), loaded.features(x)
+    assert a.shape == (2, 8)
+    assert torch.allclose(a, b, atol=2e-2), "float16 storage should change features only slightly"
+    assert not torch.equal(zoo.load("tiny", device="cpu").features(x), _tiny_model(width=4).train().features(x))
+
+
+def test_weights_are_stored_as_float16(tiny_zoo):
+    from safetensors import safe_open
+
+    folder, _ = tiny_zoo
+    with safe_open(str(folder / "tiny.safetensors"), framework="pt") as handle:
+        dtypes = {handle.get_tensor(k).dtype for k in handle.keys()}
+        assert handle.metadata()["architecture"] == ARCH
+    assert torch.float16 in dtypes and torch.float32 not in dtypes
+
+
+def test_unknown_name_lists_the_known_ones(tiny_zoo):
+    with pytest.raises(zoo.UnknownModelError, match="No zoo model named 'tinny'.*Did you mean 'tiny'.*Known models: tiny"):
+        zoo.load("tinny")
+    with pytest.raises(KeyError):  # it is also a KeyError, as a dict lookup would be
+        zoo.load("nope")
+
+
+def test_missing_file_says_how_to_reproduce(tiny_zoo):
+    folder, _ = tiny_zoo
+    (folder / "tiny.safetensors").unlink()
+    with pytest.raises(zoo.MissingCheckpointError, match="python -m gancourse.zoo train tiny"):
+        zoo.load("tiny")
+
+
+def test_corrupted_file_is_a_parse_error_not_a_crash(tiny_zoo):
+    folder, _ = tiny_zoo
+    path = folder / "tiny.safetensors"
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])  # truncated download
+    with pytest.raises(zoo.CorruptCheckpointError, match="not a readable safetensors file.*restore the shipped file"):
+        zoo.load("tiny")
+    path.write_bytes(b"\x80\x04\x95 this is a pickle, not safetensors")
+    with pytest.raises(zoo.CorruptCheckpointError):
+        zoo.load("tiny")
+
+
+def test_wrong_hash_names_the_fix(tiny_zoo):
+    folder, model = tiny_zoo
+    with torch.no_grad():
+        next(model.parameters()).add_(0.5)  # a valid file, but not the pinned one
+    zoo.save_checkpoint(model, folder / "tiny.safetensors", ARCH)
+    with pytest.raises(zoo.HashMismatchError, match="expects.*restore the shipped file.*weights_dir"):
+        zoo.load("tiny")
+
+
+def test_checkpoint_of_another_architecture_is_refused(tiny_zoo, monkeypatch):
+    folder, _ = tiny_zoo
+    other = _tiny_model(width=6)  # same class, other config: every conv has another shape
+    sha = zoo.save_checkpoint(other, folder / "tiny.safetensors", ARCH)
+    monkeypatch.setitem(zoo.REGISTRY, "tiny", zoo.REGISTRY["tiny"].__class__(
+        **{**zoo.REGISTRY["tiny"].__dict__, "sha256": sha}))  # the hash is right, the architecture is not
+    with pytest.raises(zoo.ArchitectureMismatchError, match="another shape.*checkpoint of another model.*zoo train tiny"):
+        zoo.load("tiny")
+    from gancourse.models.dcgan import Generator
+
+    generator = Generator(z_dim=8, image_size=16, channels=3, width=4)
+    sha = zoo.save_checkpoint(generator, folder / "tiny.safetensors", "gancourse.models.dcgan:Generator")
+    monkeypatch.setitem(zoo.REGISTRY, "tiny", zoo.REGISTRY["tiny"].__class__(
+        **{**zoo.REGISTRY["tiny"].__dict__, "sha256": sha}))
+    with pytest.raises(zoo.ArchitectureMismatchError, match="missing.*unexpected.*file says it holds gancourse.models.dcgan:Generator"):
+        zoo.load("tiny")
+
+
+def test_own_weights_folder_is_checked_against_its_card(tiny_zoo, tmp_path_factory):
+    folder, model = tiny_zoo
+    mine = tmp_path_factory.mktemp("mine")
+    with torch.no_grad():
+        next(model.parameters()).mul_(2)
+    _save(model, mine, "tiny")  # a retrained model: another hash, recorded in its own card
+    with pytest.raises(zoo.HashMismatchError):
+        shutil.copy(mine / "tiny.safetensors", folder / "tiny.safetensors")
+        zoo.load("tiny")
+    assert isinstance(zoo.load("tiny", device="cpu", weights_dir=mine), AttributeClassifier)
+    card = json.loads((mine / "tiny.json").read_text())
+    card["sha256"] = "0" * 64
+    (mine / "tiny.json").write_text(json.dumps(card))
+    with pytest.raises(zoo.HashMismatchError, match="its card"):
+        zoo.load("tiny", weights_dir=mine)
+
+
+def test_loading_never_unpickles(tiny_zoo, monkeypatch):
+    import pickle
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the zoo must not unpickle anything")
+
+    monkeypatch.setattr(torch, "load", forbidden)
+    monkeypatch.setattr(pickle, "load", forbidden)
+    monkeypatch.setattr(pickle, "loads", forbidden)
+    monkeypatch.setattr(pickle, "Unpickler", forbidden)
+    assert zoo.load("tiny", device="cpu") is not None
+
+
+def test_zoo_source_uses_no_pickle():
+    for path in [ROOT / "gancourse" / "zoo.py", *(ROOT / "gancourse").glob("zoo_*.py")]:
+        text = path.read_text()
+        for banned in ("torch.load", "torch.save", "import pickle", "pickle."):
+            assert banned not in text, f"{path.name} uses {banned}"
+
+
+def test_list_command_prints_names_sizes_and_metrics(tiny_zoo, capsys):
+    assert zoo.main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "tiny" in out and " MB" in out and "acc=1" in out and "total" in out
+
+
+def test_device_argument_is_honoured(tiny_zoo, monkeypatch):
+    monkeypatch.setenv("GANCOURSE_DEVICE", "cpu")
+    assert next(zoo.load("tiny").parameters()).device.type == "cpu"
+    with pytest.raises((RuntimeError, ValueError)):
+        zoo.load("tiny", device="tpu")
+
+
+# --------------------------------------------------------------------------------------------------
+# the shipped zoo
+
+
+SHIPPED = zoo.names()
+
+
+def test_registry_is_not_empty_and_names_are_files():
+    assert SHIPPED, "the registry has no models"
+    for name in SHIPPED:
+        entry = zoo.entry(name)
+        assert entry.filename == f"{name}.safetensors"
+        assert entry.kind and entry.summary
+        assert len(entry.sha256) == 64
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_model_loads_offline_with_the_right_output_shape(name):
+    model = zoo.load(name, device="cpu")
+    assert not model.training and not any(p.requires_grad for p in model.parameters())
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    config = model.config
+    with torch.no_grad():
+        if zoo.entry(name).kind == "generator":
+            out = model(torch.randn(3, config["z_dim"]))
+            assert out.shape == (3, config["channels"], config["image_size"], config["image_size"])
+            assert out.min() >= -1 and out.max() <= 1 and out.std() > 0.05
+        elif zoo.entry(name).kind == "conditional_generator":
+            labels = model.random_labels(3, generator=torch.Generator().manual_seed(0))
+            out = model(torch.randn(3, config["z_dim"]), labels)
+            assert out.shape == (3, config["channels"], config["image_size"], config["image_size"])
+        elif zoo.entry(name).kind == "classifier":
+            x = torch.rand(3, config["channels"], config["image_size"], config["image_size"]) * 2 - 1
+            assert model.features(x).shape == (3, config["feature_dim"])
+            assert model.predict(x).shape == (3, len(config["attributes"]))
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_card_has_the_required_fields(name):
+    card = zoo.card(name)
+    missing = REQUIRED_CARD_FIELDS - set(card)
+    assert not missing, f"card of {name} lacks {sorted(missing)}"
+    entry = zoo.entry(name)
+    assert card["sha256"] == entry.sha256 == zoo.sha256_of(zoo.WEIGHTS_DIR / entry.filename)
+    assert card["architecture"] == entry.architecture and card["config"] == json.loads(json.dumps(entry.config))
+    assert card["command"].startswith("python -m gancourse.zoo") and f" train {name} " in card["command"] + " "
+    assert card["metrics"], f"card of {name} records no metrics"
+    assert card["size_bytes"] == (zoo.WEIGHTS_DIR / entry.filename).stat().st_size
+
+
+def test_shipped_files_are_all_safetensors_and_parse():
+    from safetensors import safe_open
+
+    folder = zoo.WEIGHTS_DIR
+    files = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    assert files, "no shipped weights"
+    for name in files:
+        assert name.endswith((".safetensors", ".json")), f"{name}: the zoo ships only safetensors and json"
+        if name.endswith(".safetensors"):
+            with safe_open(str(folder / name), framework="pt") as handle:
+                assert handle.metadata()["format"] == zoo.FORMAT
+    registered = {zoo.entry(n).filename for n in SHIPPED} | {zoo.entry(n).card_filename for n in SHIPPED}
+    assert set(files) == registered, "every shipped file belongs to a registry entry, and vice versa"
+
+
+def test_total_zoo_size_is_within_budget():
+    total = sum(p.stat().st_size for p in zoo.WEIGHTS_DIR.glob("*.safetensors"))
+    assert total <= 40e6, f"zoo checkpoints total {total / 1e6:.1f} MB > 40 MB"
+
+
+def test_list_command_runs_as_a_module():
+    result = subprocess.run([sys.executable, "-m", "gancourse.zoo", "list"], capture_output=True, text=True,
+                            cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    for name in SHIPPED:
+        assert name in result.stdout
+    assert "missing" not in result.stdout
+
+
+# --------------------------------------------------------------------------------------------------
+# training recipes, tiny
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_train_recipe_runs_tiny_and_writes_a_loadable_checkpoint(name, tmp_path):
+    """``python -m gancourse.zoo train NAME --steps 2`` into a folder: a checkpoint and card that load."""
+    args = ["train", name, "--steps", "2", "--out", str(tmp_path), "--batch-size", "4", "--eval-samples", "32"]
+    assert zoo.main(args) == 0
+    card = json.loads((tmp_path / f"{name}.json").read_text())
+    assert REQUIRED_CARD_FIELDS <= set(card)
+    assert card["steps"] == 2 and card["sha256"] == zoo.sha256_of(tmp_path / f"{name}.safetensors")
+    assert "--steps 2" in card["command"] and card["metrics"]
+    model = zoo.load(name, device="cpu", weights_dir=tmp_path)
+    assert type(model).__name__ == zoo.entry(name).architecture.split(":")[1]
