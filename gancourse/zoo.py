@@ -156,7 +156,7 @@ register(ZooEntry(
     name="digits_dcgan",
     architecture="gancourse.models.dcgan:Generator",
     config={"z_dim": 32, "image_size": 32, "channels": 1, "width": 32},
-    sha256="pending",
+    sha256="c0690fc970e7168d6438588e0a5121a48a63cf64f788712eb8cb5f890731c929",
     summary="small DCGAN generator (EMA weights) on scikit-learn's 8x8 digits upsampled to 32x32",
     kind="generator",
 ))
