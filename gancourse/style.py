@@ -99,6 +99,41 @@ def content_distance(feat_a: torch.Tensor, feat_b: torch.Tensor) -> torch.Tensor
     return F.mse_loss(feat_a, feat_b)
 
 
+def structure_distance(feat_a: torch.Tensor, feat_b: torch.Tensor) -> torch.Tensor:
+    """Content-structure distance with the statistics removed: ``mean (IN(F(a)) - IN(F(b)))^2``.
+
+    ``IN(F) = (F - mu(F)) / sigma(F)`` per channel: what is left is *where* each channel fires (the
+    layout), so a pure change of style statistics costs nothing; a change of layout does.
+    """
+    ma, sa = mean_std(feat_a)
+    mb, sb = mean_std(feat_b)
+    return F.mse_loss((feat_a - ma) / sa, (feat_b - mb) / sb)
+
+
+@torch.no_grad()
+def alpha_sweep(stylizer: nn.Module, content: torch.Tensor, style_image: torch.Tensor, alphas) -> dict:
+    """Stylise at each alpha and measure, in the stylizer's encoder space:
+
+    - ``style``: :func:`style_distance` of the output to the style image (all encoder levels);
+    - ``content``: :func:`content_distance` to the content at the deepest level;
+    - ``structure``: :func:`structure_distance` to the content at the deepest level.
+    """
+    fc, fs = stylizer.encode(content), stylizer.encode(style_image)
+    out = {"alpha": [float(a) for a in alphas], "style": [], "content": [], "structure": []}
+    for a in out["alpha"]:
+        fo = stylizer.encode(stylizer.decode(stylizer.target(fc[-1], fs[-1], a)))
+        out["style"].append(style_distance(fo, fs).item())
+        out["content"].append(content_distance(fo[-1], fc[-1]).item())
+        out["structure"].append(structure_distance(fo[-1], fc[-1]).item())
+    return out
+
+
+def is_monotonic(values, increasing: bool = True) -> bool:
+    """True when every step goes strictly up (or down when ``increasing=False``)."""
+    pairs = list(zip(values, values[1:]))
+    return all(b > a for a, b in pairs) if increasing else all(b < a for a, b in pairs)
+
+
 class RandomMultiScaleFeatures(nn.Module):
     """Fixed random conv features at several scales: ``f_s = relu(conv_s(avgpool_s(x)))``, s = 1, 2, 4, 8.
 

@@ -8,7 +8,9 @@ in the others. Mixing works for a pair when the classifier reads
 
 "Reads as A's" means: for a categorical attribute, the mix's class equals A's class (and when A and
 B share it, the mix has it too); for a continuous one, the mix's value is closer to A's than to B's,
-or within ``tol`` of it. The mixing rate is the share of pairs where all six hold.
+or within ``tol`` of it. The mixing rate is the share of pairs where all six hold. ``*_A_B_differ`` says how often A and B
+differ in an attribute at all: where they agree, "from A" and "from B" cannot be told apart, so a
+generator with little variety scores high for free; ``*_when_differ`` counts only pairs that differ.
 """
 
 from __future__ import annotations
@@ -77,6 +79,10 @@ def mixing_rate(G: nn.Module, classifier: nn.Module, n: int = 500, crossover: in
         right, wrong = (pa[:, j], pb[:, j]) if from_a else (pb[:, j], pa[:, j])
         hit = attribute_from(pm[:, j], right, wrong, attr in classifier.continuous)
         report[f"{attr}_from_{'A' if from_a else 'B'}"] = round(float(hit.float().mean()), 4)
+        differ = (pa[:, j] - pb[:, j]).abs() > (0.15 if attr in classifier.continuous else 0.5)
+        report[f"{attr}_A_B_differ"] = round(float(differ.float().mean()), 4)  # 0: the test is trivial
+        if differ.any():
+            report[f"{attr}_from_{'A' if from_a else 'B'}_when_differ"] = round(float(hit[differ].float().mean()), 4)
         ok &= hit
     report["mixing_rate"] = round(float(ok.float().mean()), 4)
     return report
