@@ -140,7 +140,7 @@ register(ZooEntry(
     name="faces_dcgan64",
     architecture="gancourse.models.dcgan:Generator",
     config={"z_dim": 64, "image_size": 64, "channels": 3, "width": 32},
-    sha256="pending",
+    sha256="ff2799197132b50a575fed3e8747f9d2501eb9c3ccacb5f55f09a5a6c5a097c5",
     summary="DCGAN generator (EMA weights) on 64x64 synthetic faces",
     kind="generator",
 ))
