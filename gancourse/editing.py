@@ -277,15 +277,18 @@ def ganspace(G: nn.Module, k: int = 5, n: int = 2000, layer: int = 0, seed: int 
     device = _device(G)
     feats = torch.cat([layer_features(G, zb.to(device), layer).cpu() for zb in z.split(batch_size)]).double()
     feats = feats - feats.mean(0)
-    _, s, vh = torch.linalg.svd(feats, full_matrices=False)  # feats = U S Vh
-    V = vh[:k].T  # (features, k)
+    # top-k principal axes by a randomized SVD (seeded): O(n · features · k) instead of a full SVD
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        _, s, V = torch.svd_lowrank(feats, q=min(k + 10, *feats.shape), niter=4)  # feats ≈ U diag(s) Vᵀ
+    V, s = V[:, :k], s[:k]  # (features, k), (k,)
     X = feats @ V  # (n, k) principal coordinates
     U = torch.linalg.lstsq(X, z.double()).solution  # (k, d)
     directions = normalize(U).float()
     # flip signs like sefa (largest entry positive) for reproducibility
     idx = directions.abs().argmax(1)
     directions = directions * torch.sign(directions[torch.arange(k), idx])[:, None]
-    ratio = (s[:k] ** 2 / (s**2).sum()).float()
+    ratio = (s**2 / feats.pow(2).sum()).float()  # share of the total feature variance
     return directions, ratio
 
 
