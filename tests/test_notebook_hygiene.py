@@ -37,3 +37,18 @@ def test_lesson_template(path):
     assert "minutes" in text, f"{path.name}: give the estimated time in the first cell"
     markdown = "\n".join(c.source.lower() for c in nb.cells if c.cell_type == "markdown")
     assert "summary" in markdown, f"{path.name}: end with a summary"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_only_the_title_is_a_top_level_heading(path):
+    """Prose lines that start with '# ' render as huge headings (a comment prefix left in markdown)."""
+    nb = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(nb.cells[1:], start=1):
+        if cell.cell_type != "markdown":
+            continue
+        in_code = False
+        for line in cell.source.split("\n"):
+            if line.strip().startswith("```"):
+                in_code = not in_code
+            elif not in_code:
+                assert not line.startswith("# "), f"{path.name} cell {index}: stray '# ' heading: {line[:60]!r}"
