@@ -184,11 +184,11 @@ def wait_for_new_image(cell, old_digest: str, timeout_s: float = 10.0, nth: int 
     return old_digest
 
 
-def press_slider_right(slider, presses: int = 1) -> None:
+def press_slider(slider, key: str = "ArrowRight", presses: int = 1) -> None:
     handle = slider.locator(".noUi-handle").first
     handle.focus()
     for _ in range(presses):
-        slider.page.keyboard.press("ArrowRight")
+        slider.page.keyboard.press(key)
 
 
 def drag_slider(slider, dx: float) -> None:
