@@ -140,7 +140,7 @@ register(ZooEntry(
     name="faces_dcgan64",
     architecture="gancourse.models.dcgan:Generator",
     config={"z_dim": 64, "image_size": 64, "channels": 3, "width": 32},
-    sha256="ff2799197132b50a575fed3e8747f9d2501eb9c3ccacb5f55f09a5a6c5a097c5",
+    sha256="726842d202157aa6442f0beaefe5969b19dcd23081bf23ef1e4b0dfb46756157",
     summary="DCGAN generator (EMA weights) on 64x64 synthetic faces",
     kind="generator",
 ))
@@ -148,7 +148,7 @@ register(ZooEntry(
     name="faces_cgan64",
     architecture="gancourse.models.conditional:ConditionalGenerator",
     config={"z_dim": 64, "image_size": 64, "channels": 3, "width": 32, "classes": FACE_CLASSES, "embed_dim": 16},
-    sha256="6bf287f1e0433ee56287625799c07b9f78e1b369079c83a8f2bbe6493d787834",
+    sha256="5f1fdfdb08b7884bde72e0932daa1743070f6808859483dbfc1c0c19491b0c3e",
     summary="conditional DCGAN (projection discriminator) on 64x64 faces, conditioned on the categorical attributes",
     kind="conditional_generator",
 ))

@@ -30,10 +30,10 @@ from gancourse import runtime, zoo
 
 # sha256 of the shipped files (pinned here, see gancourse/zoo.py); "pending" until trained.
 SHA256 = {
-    "adain_decoder": "42c3e5086ccb2a7bd2285bd9d986045ba9f6db6bb04bab5cf33e8d7c4d06bbd0",
-    "faces_stylegan": "2119dc91499ae314ca8988668e04db8467bfc5238d3cd5a93dccca85dbfbc82e",
-    "pix2pix_painter": "75d83dbd36c923dfd5d3d2bce339a334cc23754766cd2bc0d2ca9b15693eaa85",
-    "cyclegan_painter": "400a2b7076a244aff45fe1a65954cb45e72d3beeaa768443de25ba4bc8b639b2",
+    "adain_decoder": "97c2d346a22e7ae3548d2231bf62787d4d9b2a023e8281b056dbfaf035647601",
+    "faces_stylegan": "cf98f4fc29614e174df332ed0f346e648843e0261a844d8e9209144e3a5a7aaa",
+    "pix2pix_painter": "38879576f9e2b73553f487b728ea6854c44d81d9cf17ac080f794a5b0cfe0c30",
+    "cyclegan_painter": "b0b21dba1f7864bd5291a866269850cf03fe208b32c499e5fa61d78f2be044f1",
 }
 
 ENTRIES = {

@@ -273,7 +273,7 @@ def _train_unconditional(entry, steps, batch_size, seed, device, log, images, ma
 
 def train_faces_dcgan(entry, steps, batch_size, seed, device, log, max_seconds=None):
     size = entry.config["image_size"]
-    n_train = min(8000, max(64, steps * batch_size))
+    n_train = min(24000, max(64, steps * batch_size))
     log(f"rendering {n_train} training faces at {size} px")
     images, _ = face_set(n_train, size, seed=seed)
     model, notes = _train_unconditional(entry, steps, batch_size, seed, device, log, images, max_seconds,
@@ -298,7 +298,7 @@ def train_faces_cgan(entry, steps, batch_size, seed, device, log, max_seconds=No
     D = ProjectionDiscriminator(image_size=cfg["image_size"], channels=cfg["channels"], width=16,
                                 classes=cfg["classes"])  # narrower than G: cheaper on a CPU
     size = cfg["image_size"]
-    n_train = min(8000, max(64, steps * batch_size))
+    n_train = min(24000, max(64, steps * batch_size))
     log(f"rendering {n_train} training faces at {size} px")
     images, attributes = face_set(n_train, size, seed=seed)
     labels = G.labels_from_attributes(attributes)  # (n, m) long

@@ -58,6 +58,13 @@ class MappingNetwork(nn.Module):
             layers += [nn.Linear(d, w_dim), nn.LeakyReLU(0.2)]
             d = w_dim
         self.net = nn.Sequential(*layers)
+        # He init for LeakyReLU(0.2): Var(w) = 2 / ((1 + 0.2^2) fan_in) keeps the signal's scale through
+        # all the layers. PyTorch's default Linear init shrinks it ~3x per layer, so after 4 layers every
+        # z maps to nearly the same w, and the generator collapses to one face.
+        for m in self.net:
+            if isinstance(m, nn.Linear):
+                nn.init.kaiming_normal_(m.weight, a=0.2, nonlinearity="leaky_relu")
+                nn.init.zeros_(m.bias)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         z = z * torch.rsqrt(z.pow(2).mean(1, keepdim=True) + 1e-8)  # pixel norm: (B, z_dim)
