@@ -7,7 +7,9 @@ A metric compares two *sets* of images through an embedding ``φ`` (a feature ex
   biased upward for small sets.
 - **KID** (Bińkowski et al., 2018): the unbiased squared MMD with the cubic polynomial kernel
   ``k(a, b) = (aᵀb / d + 1)³``, averaged over random subsets. ≈ 0 (can be slightly negative) for
-  two samples of the same distribution, at any sample size.
+  two samples of the same distribution, at any sample size. The cubic kernel assumes features of
+  order 1 (as Inception's are): both sets are divided by the real set's root-mean-square feature
+  first, so KID does not depend on the scale of the extractor's output.
 - **Precision / recall** (Kynkäänniemi et al., 2019): the share of generated samples inside the
   real manifold (quality) and of real samples inside the generated manifold (coverage); a manifold
   is the union of balls around each sample reaching its k-th nearest neighbour.
@@ -163,9 +165,15 @@ def mmd2_unbiased(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 def kid_from_features(real: torch.Tensor, fake: torch.Tensor, subsets: int = 50, subset_size: int = 100,
                       seed: int = 0) -> tuple[float, float]:
-    """KID ``(mean, std)`` over ``subsets`` random subsets of ``subset_size`` (capped at the set sizes)."""
+    """KID ``(mean, std)`` over ``subsets`` random subsets of ``subset_size`` (capped at the set sizes).
+
+    Both feature sets are first divided by ``rms(real) = sqrt(mean(real²))`` so that ``aᵀb / d`` is
+    of order 1 in the cubic kernel, whatever the extractor's scale: ``kid(c·x, c·y) == kid(x, y)``.
+    """
     if real.dim() != 2 or fake.dim() != 2 or real.shape[1] != fake.shape[1]:
         raise ValueError(f"feature sets must be (N, F) and (M, F), got {tuple(real.shape)} and {tuple(fake.shape)}")
+    rms = real.double().pow(2).mean().sqrt().clamp_min(1e-12)
+    real, fake = real.double() / rms, fake.double() / rms
     size = min(subset_size, len(real), len(fake))
     if size < 2:
         raise ValueError("KID needs at least 2 samples per set")

@@ -47,6 +47,12 @@ def test_kid_is_unbiased_near_zero_for_the_same_distribution():
     assert shifted > 0.1 > abs(mean)
 
 
+def test_kid_does_not_depend_on_the_feature_scale():
+    x, y = gaussian(300, seed=1), gaussian(300, shift=0.5, seed=2)
+    assert metrics.kid(10 * x, 10 * y)[0] == pytest.approx(metrics.kid(x, y)[0], rel=1e-9)
+    assert metrics.kid(x, y)[0] != pytest.approx(metrics.kid(x, 2 * y)[0], rel=1e-3)  # fake's own scale counts
+
+
 def test_precision_recall_separate_quality_and_coverage():
     real = gaussian(600, 2)
     p, r = metrics.precision_recall(real, gaussian(600, 2, seed=1))
