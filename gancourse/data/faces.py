@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import torch
 from torch.utils.data import Dataset
 
+from ._checks import check_size
 from ._threads import single_thread
 
 
@@ -277,13 +278,7 @@ def describe(attributes: torch.Tensor) -> list[dict]:
 # Rendering
 # ---------------------------------------------------------------------------------------------
 def _check_size(size) -> int:
-    if isinstance(size, bool) or not isinstance(size, int):
-        raise TypeError(f"size must be an int number of pixels, got {type(size).__name__}: {size!r}")
-    if size <= 0:
-        raise ValueError(f"size must be a positive number of pixels, got {size}")
-    if size < 16:
-        raise ValueError(f"size {size} is too small to draw a face; use at least 16 (32, 64 and 128 work well)")
-    return size
+    return check_size(size, 16, "to draw a face (32, 64 and 128 work well)")
 
 
 def _grid(size: int, device) -> tuple[torch.Tensor, torch.Tensor]:

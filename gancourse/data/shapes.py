@@ -18,19 +18,14 @@ import math
 import torch
 from torch.utils.data import Dataset
 
+from ._checks import check_size
 from ._threads import single_thread
 
 SHAPE_NAMES: tuple[str, ...] = ("circle", "square", "triangle")
 
 
 def _check_size(size) -> int:
-    if isinstance(size, bool) or not isinstance(size, int):
-        raise TypeError(f"size must be an int number of pixels, got {type(size).__name__}: {size!r}")
-    if size <= 0:
-        raise ValueError(f"size must be a positive number of pixels, got {size}")
-    if size < 8:
-        raise ValueError(f"size {size} is too small to tell shapes apart; use at least 8 (16, 32, 64 work well)")
-    return size
+    return check_size(size, 8, "to tell shapes apart (16, 32, 64 work well)")
 
 
 @single_thread()

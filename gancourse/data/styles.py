@@ -25,6 +25,7 @@ import math
 import torch
 import torch.nn.functional as F
 
+from ._checks import check_size
 from ._threads import single_thread
 
 STYLE_NAMES: tuple[str, ...] = ("brush", "stained_glass", "pointillism", "hatching", "woodblock")
@@ -42,13 +43,7 @@ def _generator(seed) -> torch.Generator:
 
 
 def _check_size(size) -> int:
-    if isinstance(size, bool) or not isinstance(size, int):
-        raise TypeError(f"size must be an int number of pixels, got {type(size).__name__}: {size!r}")
-    if size <= 0:
-        raise ValueError(f"size must be a positive number of pixels, got {size}")
-    if size < 16:
-        raise ValueError(f"size {size} is too small for a painting; use at least 16")
-    return size
+    return check_size(size, 16, "for a painting")
 
 
 def _check_style(style: str) -> str:
