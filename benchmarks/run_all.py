@@ -18,6 +18,8 @@ from pathlib import Path
 
 import torch
 
+from gancourse import runtime
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = [  # (title, command) in the order they appear in the report
     ("Synthetic faces: rendering throughput", ["benchmarks/faces_throughput.py"]),
@@ -31,16 +33,8 @@ SCRIPTS = [  # (title, command) in the order they appear in the report
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return (f"{cpu}, {os.cpu_count()} cores, {gpu}; Python {platform.python_version()}, "
+    return (f"{runtime.cpu_name()}, {os.cpu_count()} cores, {gpu}; Python {platform.python_version()}, "
             f"torch {torch.__version__}, {platform.system()} {platform.release()}")
 
 

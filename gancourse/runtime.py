@@ -6,6 +6,7 @@ Everything the lessons need to behave the same on a laptop CPU, a Mac (MPS) and 
 - ``seed_everything`` one call seeds Python, NumPy and PyTorch.
 - ``is_fast()``       True when ``GANCOURSE_FAST=1`` (set by ``make test``): lessons shrink steps/sizes.
 - ``set_threads()``   how many CPU threads PyTorch uses.
+- ``cpu_name()``      the processor's model name (for benchmark reports and model cards).
 """
 
 from __future__ import annotations
@@ -115,6 +116,20 @@ def set_threads(n: int | None = None) -> int:
         raise ValueError(f"threads must be >= 1, got {n}")
     torch.set_num_threads(n)
     return n
+
+
+def cpu_name() -> str:
+    """The processor's model name from /proc/cpuinfo (Linux), else what ``platform`` knows."""
+    import platform
+
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def environment_report() -> dict:

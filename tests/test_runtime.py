@@ -70,3 +70,8 @@ def test_threads():
 def test_environment_report_keys():
     report = runtime.environment_report()
     assert {"torch", "device", "FAST mode", "cpu threads"} <= set(report)
+
+
+def test_cpu_name_is_a_non_empty_string():
+    name = runtime.cpu_name()
+    assert isinstance(name, str) and name.strip() == name and name
