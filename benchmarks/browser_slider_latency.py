@@ -3,7 +3,10 @@
 Opens each explorer lesson in JupyterLab (headless Debian Chromium through Playwright), runs all
 cells, then moves the slider with the keyboard N times. For each move it measures, inside the
 page, the time from the `keydown` event to the frame after the widget's <img> has decoded its new
-bytes (MutationObserver on `src` -> img.decode() -> requestAnimationFrame). Prints median and p95.
+bytes (MutationObserver on `src` -> img.decode() -> requestAnimationFrame). Prints median and p95,
+and where the time goes: a hook on the page's WebSocket timestamps the kernel's first reply
+(its "busy" status for the slider's message) and the message carrying the new image, so each move
+splits into browser -> kernel, kernel work (incl. the callback), and image message -> painted.
 
     python benchmarks/browser_slider_latency.py [--moves 50] [--only NAME]
 """
@@ -27,8 +30,27 @@ TARGETS = [
     ("style explorer (alpha)", "lessons/08_style.ipynb", "alpha", 0),
 ]
 
+# Timestamps of WebSocket frames that belong to a comm message: sent by the page, and received
+# (the kernel's status messages for it, the echo and the state update carrying the image).
+HOOK = """(() => {
+  window.__ws = [];
+  const text = (d) => typeof d === 'string' ? d
+      : (d instanceof ArrayBuffer ? new TextDecoder().decode(new Uint8Array(d).slice(0, 4000)) : '');
+  const Original = window.WebSocket;
+  window.WebSocket = function (...args) {
+    const ws = new Original(...args);
+    const send = ws.send.bind(ws);
+    ws.send = (d) => { if (text(d).includes('comm_msg')) window.__ws.push(['sent', performance.now(), 0]); return send(d); };
+    ws.addEventListener('message', (e) => { if (text(e.data).includes('comm_msg'))
+        window.__ws.push(['received', performance.now(), e.data.byteLength || e.data.length]); });
+    return ws;
+  };
+  window.WebSocket.prototype = Original.prototype;
+  Object.assign(window.WebSocket, Original);
+})();"""
+
 ARM = """(img) => {
-    window.__lat = undefined; window.__t0 = undefined;
+    window.__lat = undefined; window.__t0 = undefined; window.__ws = [];
     document.addEventListener('keydown', () => { if (window.__t0 === undefined) window.__t0 = performance.now(); },
                               {capture: true, once: true});
     const observer = new MutationObserver(() => {
@@ -45,6 +67,8 @@ def measure(page, base, notebook, description, nth, moves):
     cell = jb.widget_cell(page, description, nth)
     slider = jb.slider_in(cell, description)
     image = cell.locator("img.widget-image").first
+    if not page.evaluate("() => Array.isArray(window.__ws)"):
+        raise RuntimeError("the WebSocket hook is missing: add_init_script(HOOK) before opening the page")
     handle = slider.locator(".noUi-handle").first
     latencies, direction = [], "ArrowLeft"  # sliders in the lessons often rest at their maximum
     for move in range(moves):
@@ -60,8 +84,17 @@ def measure(page, base, notebook, description, nth, moves):
             page.wait_for_function("() => window.__lat !== undefined", timeout=10_000)
         except Exception:
             raise RuntimeError(f"{notebook}: move {move}: the image did not change within 10 s") from None
-        latencies.append(page.evaluate("() => window.__lat"))
+        move_data = page.evaluate("() => ({lat: window.__lat, t0: window.__t0, ws: window.__ws})")
+        latencies.append(split(move_data))
     return latencies
+
+
+def split(move: dict) -> dict:
+    """Total latency and its parts from one move's WebSocket timestamps (NaN where absent)."""
+    received = [(t - move["t0"], size) for kind, t, size in move["ws"] if kind == "received"]
+    first = received[0][0] if received else float("nan")  # the kernel's "busy": it has the message
+    image = max(received, key=lambda r: r[1])[0] if received else float("nan")  # the largest: the image
+    return {"total": move["lat"], "to kernel": first, "kernel": image - first, "painted": move["lat"] - image}
 
 
 def main() -> int:
@@ -74,7 +107,8 @@ def main() -> int:
         print(f"skipped: {reason}")
         return 0
     root = Path(__file__).resolve().parent.parent
-    print("| slider | moves | median ms | p95 ms |\n| --- | --- | --- | --- |")
+    print("| slider | moves | median ms | p95 ms | first reply from the kernel | kernel work (callback incl.) | image message -> painted |\n"
+          "| --- | --- | --- | --- | --- | --- | --- |")
     for name, notebook, description, nth in TARGETS:
         if args.only and args.only not in name:
             continue
@@ -83,9 +117,14 @@ def main() -> int:
             continue
         # a fresh JupyterLab per lesson: a second notebook opened in the same server can stall
         with jb.jupyterlab_server() as base, jb.chromium_page() as page:
-            lat = sorted(measure(page, base, notebook, description, nth, args.moves))
+            page.add_init_script(HOOK)
+            moves = measure(page, base, notebook, description, nth, args.moves)
+        lat = sorted(m["total"] for m in moves)
         p95 = lat[min(len(lat) - 1, int(round(0.95 * (len(lat) - 1))))]
-        print(f"| {name} | {len(lat)} | {statistics.median(lat):.1f} | {p95:.1f} |", flush=True)
+        parts = " | ".join(f"{statistics.median(m[k] for m in moves):.1f}" for k in ("to kernel", "kernel", "painted"))
+        print(f"| {name} | {len(lat)} | {statistics.median(lat):.1f} | {p95:.1f} | {parts} |", flush=True)
+    print("\n(parts are medians over the moves, so they need not add up to the total's median; "
+          "the first reply is the kernel's busy status for the slider's message, back in the page; kernel work runs from it to the message with the new image)")
     return 0
 
 
