@@ -51,7 +51,8 @@ def main() -> int:
     args = parser.parse_args()
     sections = [f"# Benchmarks\n\nMeasured by `make bench` on {datetime.date.today()}.\n\n"
                 f"**Machine:** {machine()}.\n\nFigures are single runs on a shared machine: compare ratios "
-                "measured within one run, not absolute numbers across runs.\n"]
+                "measured within one run, not absolute numbers across runs. Figures measured on a GPU (once, "
+                "on a borrowed H200) are in [benchmarks_gpu.md](benchmarks_gpu.md).\n"]
     failed = 0
     scripts = list(SCRIPTS)
     scripts.append(("Lesson execution time", ["benchmarks/lesson_times.py", "--modes",
