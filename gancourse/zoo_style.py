@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -27,6 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gancourse import runtime, zoo
+from gancourse.zoo_train import Recipe
 
 # sha256 of the shipped files (pinned here, see gancourse/zoo.py); "pending" until trained.
 SHA256 = {
@@ -353,18 +353,7 @@ def train_cyclegan(entry, steps, batch_size, seed, device, log, max_seconds=None
 
 
 # --------------------------------------------------------------------------------------------------
-# the driver (mirrors gancourse.zoo_train.train, with the evaluations of these models)
-
-
-@dataclass(frozen=True)
-class Recipe:
-    fn: object
-    steps: int
-    batch_size: int
-    eval_samples: int
-    seed: int
-    data: str
-    half: bool = True
+# the recipes and their measures (the driver is gancourse.zoo_train.train)
 
 
 FACES32 = "synthetic faces (gancourse.data.faces) rendered at 32x32, attributes from sample_attributes(seed)"
@@ -451,53 +440,19 @@ def measure(name: str, folder) -> dict:
     return metrics
 
 
+def _measure(entry: zoo.ZooEntry, model: nn.Module, reloaded: nn.Module, eval_samples: int, out) -> dict:
+    return evaluate(entry.name, reloaded, eval_samples)
+
+
 def train(name: str, steps: int | None = None, out=None, batch_size: int | None = None,
           eval_samples: int | None = None, seed: int | None = None, device=None, threads: int | None = None,
           max_minutes: float | None = None, log=_log) -> dict:
-    """Train style model ``name``, measure it, write ``NAME.safetensors`` and its card ``NAME.json``."""
-    from gancourse.zoo_train import _command, _reload, machine_description
+    """Train style model ``name``, measure it, write ``NAME.safetensors`` and its card ``NAME.json``
+    (the steps of :func:`gancourse.zoo_train.train`, with this module's recipes and measures)."""
+    from gancourse import zoo_train
 
-    entry = zoo.entry(name)
-    if name not in RECIPES:
-        raise zoo.ZooError(f"{name!r} has no recipe in gancourse.zoo_style; recipes: {', '.join(RECIPES)}")
-    recipe = RECIPES[name]
-    steps = recipe.steps if steps is None else steps
-    batch_size = recipe.batch_size if batch_size is None else batch_size
-    eval_samples = recipe.eval_samples if eval_samples is None else eval_samples
-    seed = recipe.seed if seed is None else seed
-    if threads is not None:
-        runtime.set_threads(threads)
-    device = runtime.get_device(device)
-    out = zoo.WEIGHTS_DIR if out is None else Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    log(f"training {name} for {steps} steps, batch {batch_size}, seed {seed}, on {device}")
-    start = time.perf_counter()
-    max_seconds = None if max_minutes is None else 60.0 * max_minutes
-    model, notes = recipe.fn(entry, steps, batch_size, seed, device, log, max_seconds)
-    steps_done = notes.pop("steps_done", steps)
-    train_seconds = time.perf_counter() - start
-    model = model.cpu().eval()
-    path = out / entry.filename
-    sha = zoo.save_checkpoint(model, path, entry.architecture, half=recipe.half)
-    reloaded = _reload(entry, path)
-    log(f"measuring {name}")
-    metrics = evaluate(name, reloaded, eval_samples)
-    wall = time.perf_counter() - start
-    card = {
-        "name": name, "summary": entry.summary,
-        "command": _command(name, steps, recipe, batch_size, eval_samples, seed, max_minutes).replace(
-            "gancourse.zoo ", "gancourse.zoo_style "),
-        "seed": seed, "data": recipe.data, "steps": steps_done, "steps_requested": steps,
-        "batch_size": batch_size, "eval_samples": eval_samples, "wall_time_s": round(wall, 1),
-        "train_time_s": round(train_seconds, 1), "machine": machine_description(device),
-        "trained_on_gpu": device.type == "cuda", "metrics": metrics, "training": notes,
-        "architecture": entry.architecture, "config": entry.config, "file": entry.filename,
-        "dtype": "float16" if recipe.half else "float32", "size_bytes": path.stat().st_size, "sha256": sha,
-        "created_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
-    }
-    zoo.write_card(out / entry.card_filename, card)
-    log(f"done in {wall:.0f} s: {path} sha256 {sha}")
-    return {"path": path, "sha256": sha, "size_bytes": card["size_bytes"], "metrics": metrics, "card": card}
+    return zoo_train.train(name, steps, out, batch_size, eval_samples, seed, device, threads, max_minutes, log,
+                           recipes=RECIPES, measure=_measure, module="gancourse.zoo_style")
 
 
 def main(argv=None) -> int:

@@ -344,8 +344,8 @@ def machine_description(device: torch.device) -> dict:
 
 
 def _command(name: str, steps: int, recipe: Recipe, batch_size: int, eval_samples: int, seed: int,
-             max_minutes: float | None) -> str:
-    parts = ["python -m gancourse.zoo train", name, f"--steps {steps}"]
+             max_minutes: float | None, module: str = "gancourse.zoo") -> str:
+    parts = [f"python -m {module} train", name, f"--steps {steps}"]
     if max_minutes is not None:
         parts.append(f"--max-minutes {max_minutes:g}")
     if batch_size != recipe.batch_size:
@@ -357,27 +357,39 @@ def _command(name: str, steps: int, recipe: Recipe, batch_size: int, eval_sample
     return " ".join(parts)
 
 
+def _measure(entry: zoo.ZooEntry, model: nn.Module, reloaded: nn.Module, eval_samples: int, out: Path) -> dict:
+    """The metrics of this module's recipes (gancourse.zoo_eval) plus the float16 storage error."""
+    from gancourse import zoo_eval
+
+    metrics = zoo_eval.evaluate(entry.name, reloaded, eval_samples, out=out)
+    metrics["float16_max_abs_diff"] = zoo_eval.half_precision_error(entry, model, reloaded)
+    return metrics
+
+
 def train(name: str, steps: int | None = None, out: str | Path | None = None, batch_size: int | None = None,
           eval_samples: int | None = None, seed: int | None = None, device=None, threads: int | None = None,
-          max_minutes: float | None = None, log=_log) -> dict:
+          max_minutes: float | None = None, log=_log, *, recipes: dict | None = None, measure=_measure,
+          module: str = "gancourse.zoo") -> dict:
     """Train the zoo model ``name``, measure it, write ``NAME.safetensors`` and ``NAME.json`` into ``out``.
 
     ``max_minutes`` caps the training time: the run stops after ``steps`` or that many minutes,
-    whichever comes first, and the card records the steps actually done.
+    whichever comes first, and the card records the steps actually done. ``recipes``,
+    ``measure(entry, model, reloaded, eval_samples, out) -> metrics`` and ``module`` (the command
+    the card names) let :mod:`gancourse.zoo_style` drive its own recipes through the same steps.
     """
-    from gancourse import zoo_eval
-
+    recipes = RECIPES if recipes is None else recipes
     entry = zoo.entry(name)
-    if name not in RECIPES:
-        raise zoo.ZooError(f"{name!r} is registered but has no training recipe; recipes: {', '.join(RECIPES)}")
-    recipe = RECIPES[name]
+    if name not in recipes:
+        raise zoo.ZooError(f"{name!r} is registered but has no training recipe in {module}; "
+                           f"recipes: {', '.join(recipes)}")
+    recipe = recipes[name]
     steps = recipe.steps if steps is None else steps
     batch_size = recipe.batch_size if batch_size is None else batch_size
     eval_samples = recipe.eval_samples if eval_samples is None else eval_samples
     seed = recipe.seed if seed is None else seed
-    for label, value in (("steps", steps), ("batch size", batch_size), ("eval samples", eval_samples)):
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"{label} must be a positive int, got {value!r}")
+    for label, value, least in (("steps", steps, 1), ("batch size", batch_size, 1), ("eval samples", eval_samples, 0)):
+        if not isinstance(value, int) or value < least:
+            raise ValueError(f"{label} must be an int >= {least}, got {value!r}")
     if threads is not None:
         runtime.set_threads(threads)
     device = runtime.get_device(device)
@@ -399,13 +411,12 @@ def train(name: str, steps: int | None = None, out: str | Path | None = None, ba
     sha = zoo.save_checkpoint(model, path, entry.architecture, half=recipe.half)
     reloaded = _reload(entry, path)
     log(f"measuring {name} on {eval_samples} images")
-    metrics = zoo_eval.evaluate(name, reloaded, eval_samples, out=out)
-    metrics["float16_max_abs_diff"] = zoo_eval.half_precision_error(entry, model, reloaded)
+    metrics = measure(entry, model, reloaded, eval_samples, out)
     wall = time.perf_counter() - start
     card = {
         "name": name,
         "summary": entry.summary,
-        "command": _command(name, steps, recipe, batch_size, eval_samples, seed, max_minutes),
+        "command": _command(name, steps, recipe, batch_size, eval_samples, seed, max_minutes, module),
         "seed": seed,
         "data": recipe.data,
         "steps": steps_done,
@@ -427,7 +438,7 @@ def train(name: str, steps: int | None = None, out: str | Path | None = None, ba
         "created_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
     }
     zoo.write_card(out / entry.card_filename, card)
-    log(f"done in {wall:.0f} s: {path}")
+    log(f"done in {wall:.0f} s: {path} sha256 {sha}")
     return {"path": path, "sha256": sha, "size_bytes": card["size_bytes"], "metrics": metrics, "card": card}
 
 

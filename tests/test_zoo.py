@@ -13,6 +13,7 @@ import torch
 
 from gancourse import zoo
 from gancourse.models.classifier import AttributeClassifier
+from gancourse.zoo_style import RECIPES as STYLE_RECIPES
 from gancourse.zoo_train import RECIPES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -268,5 +269,21 @@ def test_train_recipe_runs_tiny_and_writes_a_loadable_checkpoint(name, tmp_path)
     assert REQUIRED_CARD_FIELDS <= set(card)
     assert card["steps"] == 2 and card["sha256"] == zoo.sha256_of(tmp_path / f"{name}.safetensors")
     assert "--steps 2" in card["command"] and card["metrics"]
+    model = zoo.load(name, device="cpu", weights_dir=tmp_path)
+    assert type(model).__name__ == zoo.entry(name).architecture.split(":")[1]
+
+
+@pytest.mark.parametrize("name", sorted(STYLE_RECIPES))
+def test_style_recipe_runs_tiny_and_writes_a_loadable_checkpoint(name, tmp_path):
+    """``python -m gancourse.zoo_style train NAME --steps 2``: same driver, the style models' own measures."""
+    from gancourse import zoo_style
+
+    args = ["train", name, "--steps", "2", "--out", str(tmp_path), "--batch-size", "2", "--eval-samples", "8"]
+    assert zoo_style.main(args) == 0
+    card = json.loads((tmp_path / f"{name}.json").read_text())
+    assert REQUIRED_CARD_FIELDS <= set(card)
+    assert card["steps"] == 2 and card["sha256"] == zoo.sha256_of(tmp_path / f"{name}.safetensors")
+    assert card["command"].startswith(f"python -m gancourse.zoo_style train {name} --steps 2")
+    assert card["metrics"]
     model = zoo.load(name, device="cpu", weights_dir=tmp_path)
     assert type(model).__name__ == zoo.entry(name).architecture.split(":")[1]
