@@ -6,12 +6,14 @@ For every shipped model:
   the 1-channel digits) next to the real-vs-real floor and a blurred-real baseline;
 - the conditional generator: attribute accuracy (the classifier reads the requested categorical
   attributes on generated faces), per attribute and on average;
-- the classifier: held-out accuracy per categorical attribute, MAE per continuous one.
+- the classifier: held-out accuracy per categorical attribute, MAE per continuous one;
+- the style models (gancourse.zoo_style): the style-based generator's mixing rate, the AdaIN
+  decoder's reconstruction error, the painters' L1 to the filter next to the photo's and a blur's.
 
     python benchmarks/zoo_quality.py [--samples N] [--models name ...]
 
 Thresholds (exit status 1 when one is missed): classifier accuracy >= 0.98 on every categorical
-attribute; conditional attribute accuracy >= 0.95. FIDs are printed for reading, next to their
+attribute; conditional attribute accuracy >= 0.95; style-mixing rate >= 0.80. FIDs are printed for reading, next to their
 floor and blurred baseline (a good generator lands between the two, near the floor).
 """
 
@@ -23,12 +25,13 @@ import time
 
 import torch
 
-from gancourse import zoo, zoo_eval
+from gancourse import zoo, zoo_eval, zoo_style
 
-THRESHOLDS = {"accuracy_min": 0.98, "attribute_accuracy": 0.95}
+THRESHOLDS = {"accuracy_min": 0.98, "attribute_accuracy": 0.95, "mixing_rate": 0.80}
 SHOWN = ("fid", "fid_real_floor", "fid_blurred_real", "precision", "recall", "attribute_accuracy",
          "attribute_accuracy_all", "accuracy_min", "accuracy_mean", "mae_smile", "mae_eye_size",
-         "mae_skin_tone", "mae_head_tilt")
+         "mae_skin_tone", "mae_head_tilt", "mixing_rate", "reconstruction_l1_alpha0", "l1_to_filter",
+         "l1_photo_baseline", "l1_blurred_photo_baseline")
 
 
 def main(argv=None) -> int:
@@ -41,7 +44,10 @@ def main(argv=None) -> int:
     for name in args.models or zoo.names():
         start = time.perf_counter()
         model = zoo.load(name, device="cpu")
-        measured = zoo_eval.evaluate(name, model, args.samples)
+        if name in zoo_style.RECIPES:  # measured like their cards: mixing on <= 500 pairs, fixed test images
+            measured = zoo_style.evaluate(name, model, min(args.samples, 500))
+        else:
+            measured = zoo_eval.evaluate(name, model, args.samples)
         card = zoo.card(name)["metrics"]
         seconds = time.perf_counter() - start
         print(f"\n== {name}  ({zoo.entry(name).summary}; measured in {seconds:.0f} s on {args.samples} images)")
