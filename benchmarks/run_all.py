@@ -38,6 +38,13 @@ def machine() -> str:
             f"torch {torch.__version__}, {platform.system()} {platform.release()}")
 
 
+def as_markdown(output: str) -> str:
+    """A script's output for the report: Markdown tables stay as they are, other text goes in a code block."""
+    if any(line.startswith("|") for line in output.splitlines()):
+        return output
+    return f"```\n{output.strip()}\n```"
+
+
 def run(command: list[str], timeout: int = 3600) -> tuple[str, float, int]:
     start = time.perf_counter()
     result = subprocess.run([sys.executable, *command], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
@@ -66,7 +73,7 @@ def main() -> int:
         failed += code != 0
         print(output, flush=True)
         sections.append(f"## {title}\n\n`python {' '.join(command)}` ({seconds:.0f} s"
-                        f"{', FAILED' if code else ''}):\n\n{output}\n")
+                        f"{', FAILED' if code else ''}):\n\n{as_markdown(output)}\n")
     if not args.quick:
         print("== make test (wall time)", flush=True)
         start = time.perf_counter()

@@ -45,12 +45,15 @@ def main(argv=None) -> int:
         start = time.perf_counter()
         model = zoo.load(name, device="cpu")
         if name in zoo_style.RECIPES:  # measured like their cards: mixing on <= 500 pairs, fixed test images
-            measured = zoo_style.evaluate(name, model, min(args.samples, 500))
+            n, unit = (min(args.samples, 500), "face pairs") if name == "faces_stylegan" else (0, "")
+            measured = zoo_style.evaluate(name, model, n)
         else:
-            measured = zoo_eval.evaluate(name, model, args.samples)
+            n, unit = args.samples, "images"
+            measured = zoo_eval.evaluate(name, model, n)
+        on = f"on {n} {unit}" if n else "on the card's fixed test images"
         card = zoo.card(name)["metrics"]
         seconds = time.perf_counter() - start
-        print(f"\n== {name}  ({zoo.entry(name).summary}; measured in {seconds:.0f} s on {args.samples} images)")
+        print(f"\n== {name}  ({zoo.entry(name).summary}; measured in {seconds:.0f} s {on})")
         print(f"   {'metric':<24} {'now':>10} {'card':>10}")
         for key in SHOWN:
             if key in measured:
