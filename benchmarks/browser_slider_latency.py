@@ -8,7 +8,12 @@ and where the time goes: a hook on the page's WebSocket timestamps the kernel's 
 (its "busy" status for the slider's message) and the message carrying the new image, so each move
 splits into browser -> kernel, kernel work (incl. the callback), and image message -> painted.
 
-    python benchmarks/browser_slider_latency.py [--moves 50] [--only NAME]
+The page runs as a learner's would: JupyterLab's default windowing mode and ``make lab``'s kernel
+WebSocket (TCP_NODELAY, see gancourse/lab_connection.py); ``--compare-stock`` adds rows with
+jupyter_server's default connection. The harness does nothing in the page while a move is timed
+(no DOM queries, no polling: it awaits a promise the page resolves).
+
+    python benchmarks/browser_slider_latency.py [--moves 50] [--only NAME] [--compare-stock]
 """
 
 from __future__ import annotations
@@ -51,12 +56,13 @@ HOOK = """(() => {
 
 ARM = """(img) => {
     window.__lat = undefined; window.__t0 = undefined; window.__ws = [];
+    let done; window.__done = new Promise((resolve) => { done = resolve; });
     document.addEventListener('keydown', () => { if (window.__t0 === undefined) window.__t0 = performance.now(); },
                               {capture: true, once: true});
     const observer = new MutationObserver(() => {
         observer.disconnect();
         img.decode().catch(() => {}).then(() => requestAnimationFrame(() => {
-            window.__lat = performance.now() - window.__t0; }));
+            window.__lat = performance.now() - window.__t0; done(); }));
     });
     observer.observe(img, {attributes: true, attributeFilter: ['src']});
 }"""
@@ -70,18 +76,17 @@ def measure(page, base, notebook, description, nth, moves):
     if not page.evaluate("() => Array.isArray(window.__ws)"):
         raise RuntimeError("the WebSocket hook is missing: add_init_script(HOOK) before opening the page")
     handle = slider.locator(".noUi-handle").first
-    latencies, direction = [], "ArrowLeft"  # sliders in the lessons often rest at their maximum
+    latencies = []
     for move in range(moves):
         handle.focus()
         image.evaluate(ARM)
-        before = jb.readout(slider)
-        page.keyboard.press(direction)
-        if jb.readout(slider) == before:  # at an end of its range: turn round
-            direction = "ArrowLeft" if direction == "ArrowRight" else "ArrowRight"
-            image.evaluate(ARM)
-            page.keyboard.press(direction)
+        # Pick the direction from the handle's ARIA values now: reading the slider back after the key
+        # press would run the harness's DOM queries inside the window being measured.
+        now, high = (float(handle.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemax"))
+        page.keyboard.press("ArrowRight" if now < high else "ArrowLeft")
         try:
-            page.wait_for_function("() => window.__lat !== undefined", timeout=10_000)
+            # awaits a promise the page resolves: no polling that would compete for the CPU
+            page.evaluate("() => Promise.race([window.__done, new Promise((_, no) => setTimeout(no, 10000))])")
         except Exception:
             raise RuntimeError(f"{notebook}: move {move}: the image did not change within 10 s") from None
         move_data = page.evaluate("() => ({lat: window.__lat, t0: window.__t0, ws: window.__ws})")
@@ -101,6 +106,12 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--moves", type=int, default=50)
     parser.add_argument("--only", default=None, help="run only targets whose name contains this")
+    parser.add_argument("--windowing", default="contentVisibility",
+                        help="JupyterLab's notebook windowing mode (its default: contentVisibility; the tests use none)")
+    parser.add_argument("--stock-connection", action="store_true",
+                        help="jupyter_server's default kernel WebSocket (Nagle on) instead of make lab's")
+    parser.add_argument("--compare-stock", action="store_true",
+                        help="also run each slider with jupyter_server's default kernel WebSocket, row after row")
     args = parser.parse_args()
     reason = jb.browser_unavailable_reason()
     if reason:
@@ -115,16 +126,21 @@ def main() -> int:
         if not (root / notebook).exists():
             print(f"| {name} | – | (lesson {notebook} not written yet) | |")
             continue
-        # a fresh JupyterLab per lesson: a second notebook opened in the same server can stall
-        with jb.jupyterlab_server() as base, jb.chromium_page() as page:
-            page.add_init_script(HOOK)
-            moves = measure(page, base, notebook, description, nth, args.moves)
-        lat = sorted(m["total"] for m in moves)
-        p95 = lat[min(len(lat) - 1, int(round(0.95 * (len(lat) - 1))))]
-        parts = " | ".join(f"{statistics.median(m[k] for m in moves):.1f}" for k in ("to kernel", "kernel", "painted"))
-        print(f"| {name} | {len(lat)} | {statistics.median(lat):.1f} | {p95:.1f} | {parts} |", flush=True)
+        for stock in ([args.stock_connection, True] if args.compare_stock and not args.stock_connection
+                      else [args.stock_connection]):
+            # a fresh JupyterLab per lesson: a second notebook opened in the same server can stall
+            with jb.jupyterlab_server(args.windowing, stock) as base, jb.chromium_page() as page:
+                page.add_init_script(HOOK)
+                moves = measure(page, base, notebook, description, nth, args.moves)
+            lat = sorted(m["total"] for m in moves)
+            p95 = lat[min(len(lat) - 1, int(round(0.95 * (len(lat) - 1))))]
+            parts = " | ".join(f"{statistics.median(m[k] for m in moves):.1f}" for k in ("to kernel", "kernel", "painted"))
+            label = f"{name}, stock kernel WebSocket" if stock else name
+            print(f"| {label} | {len(lat)} | {statistics.median(lat):.1f} | {p95:.1f} | {parts} |", flush=True)
     print("\n(parts are medians over the moves, so they need not add up to the total's median; "
-          "the first reply is the kernel's busy status for the slider's message, back in the page; kernel work runs from it to the message with the new image)")
+          "the first reply is the kernel's busy status for the slider's message, back in the page; kernel work runs from it to the message with the new image; "
+          f"JupyterLab windowing mode {args.windowing}; 'stock kernel WebSocket' rows use jupyter_server's default connection "
+          "(Nagle's algorithm on) instead of make lab's gancourse.lab_connection)")
     return 0
 
 

@@ -25,8 +25,9 @@ SCRIPTS = [  # (title, command) in the order they appear in the report
     ("Synthetic faces: rendering throughput", ["benchmarks/faces_throughput.py"]),
     ("Training step: gancourse vs a plain reference loop", ["benchmarks/train_step.py"]),
     ("Slider callbacks (no browser): state -> new PNG bytes", ["benchmarks/slider_callbacks.py"]),
-    ("Style strength: alpha -> new PNG bytes", ["benchmarks/style_latency.py"]),
-    ("Sliders in the browser: key press -> new image painted", ["benchmarks/browser_slider_latency.py", "--moves", "50"]),
+    ("Style strength: alpha -> new image bytes", ["benchmarks/style_latency.py"]),
+    ("A slider move through JupyterLab's server (no browser): Nagle on and off", ["benchmarks/kernel_websocket_latency.py"]),
+    ("Sliders in the browser: key press -> new image painted", ["benchmarks/browser_slider_latency.py", "--moves", "50", "--compare-stock"]),
     ("Model zoo quality", ["benchmarks/zoo_quality.py"]),
     ("DCGAN compute cost vs image size and width", ["benchmarks/compute_cost.py"]),
 ]

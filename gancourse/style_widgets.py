@@ -1,13 +1,13 @@
 """Live widgets of lessons 08-09: style strength, style mixing, background restyling.
 
-The course's slider pattern (see :mod:`gancourse.widgets`): a **pure** ``render(state) -> PNG bytes``
-(the state is a dict of control values), an ``ipywidgets.Image``, and ``observe`` on each control.
+The course's slider pattern (see :mod:`gancourse.widgets`): a **pure** ``render(state) -> image bytes``
+(the state is a dict of control values; JPEG for the photo-sized explorers, PNG for the small faces), an ``ipywidgets.Image``, and ``observe`` on each control.
 Everything that does not depend on the moving slider is cached, so a move costs little:
 
 - :class:`StyleExplorer`: slider ``alpha`` (style strength), a ``style`` picker, an optional second
   style and a ``blend`` slider between the two. The encoder features of each content and style
   image and the AdaIN target of each (content, style, style 2, blend) are cached; moving alpha
-  runs only ``t = alpha t_style + (1 - alpha) c``, the decoder and the PNG encoder.
+  runs only ``t = alpha t_style + (1 - alpha) c``, the decoder and the JPEG encoder.
 - :class:`StyleMixer`: ``seed A``, ``seed B``, ``crossover`` (A's styles in layers below it, B's from
   it on) and ``truncation``; shows A | B | mix.
 - :class:`BackgroundBlender`: slider ``background`` (restyle strength of the background only) and a
@@ -21,7 +21,7 @@ from collections.abc import Mapping
 import torch
 from torch import nn
 
-from gancourse.plot import image_grid, to_png_bytes
+from gancourse.plot import image_grid, to_jpeg_bytes, to_png_bytes
 from gancourse.style import adain
 from gancourse.widgets import _LRU, _Explorer
 
@@ -53,6 +53,8 @@ class StyleExplorer(_Explorer):
     ``StyleExplorer(stylizer, contents={"grace_hopper": x}, styles={"brush": s, ...})``.
     ``render({"alpha": 0.5, "style": "brush", "style 2": "(none)", "blend": 0.0, "content": "..."})``.
     """
+
+    image_format = "jpeg"
 
     def __init__(self, stylizer: nn.Module, contents: Mapping, styles: Mapping, alpha: float = 1.0,
                  style: str | None = None, scale: int = 1):
@@ -110,8 +112,8 @@ class StyleExplorer(_Explorer):
         return self.stylizer.decode(alpha * t + (1 - alpha) * c)[0]
 
     def render(self, state: Mapping) -> bytes:
-        """State -> PNG bytes. Pure: the same state always gives the same bytes."""
-        return to_png_bytes(self.stylized(state), scale=self.scale)
+        """State -> JPEG bytes (a photo-sized picture). Pure: the same state always gives the same bytes."""
+        return to_jpeg_bytes(self.stylized(state), scale=self.scale)
 
 
 class StyleMixer(_Explorer):
@@ -173,6 +175,8 @@ class BackgroundBlender(_Explorer):
     (already feathered, or feathered here with ``feather_sigma``).
     """
 
+    image_format = "jpeg"
+
     def __init__(self, photo: torch.Tensor, styled: Mapping, mask: torch.Tensor, feather_sigma: float = 0.0,
                  strength: float = 1.0, scale: int = 1):
         import ipywidgets as widgets
@@ -203,4 +207,5 @@ class BackgroundBlender(_Explorer):
         return st.blend_background(self.photo, self.styled[style], self.mask, float(state.get("background", 1.0)))
 
     def render(self, state: Mapping) -> bytes:
-        return to_png_bytes(self.blended(state), scale=self.scale)
+        """State -> JPEG bytes (a photo)."""
+        return to_jpeg_bytes(self.blended(state), scale=self.scale)

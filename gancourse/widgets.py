@@ -56,6 +56,7 @@ class _Explorer:
     """Shared plumbing: build the widget lazily, wire controls to ``render``."""
 
     scale = 4
+    image_format = "png"  # what render() returns; photo-sized explorers send "jpeg"
 
     def state(self) -> dict:
         """The current state, read from the controls."""
@@ -65,7 +66,7 @@ class _Explorer:
         import ipywidgets as widgets
 
         self.controls = controls
-        self.image = widgets.Image(value=self.render(self.state()), format="png")
+        self.image = widgets.Image(value=self.render(self.state()), format=self.image_format)
         for control in controls.values():
             control.observe(self._update, names="value")
         self.widget = widgets.HBox([widgets.VBox(list(controls.values())), self.image])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -46,8 +47,13 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def jupyterlab_server():
-    """Start JupyterLab like `make lab` does (no browser, free port); yield its base URL."""
+def jupyterlab_server(windowing: str = "none", stock_connection: bool = False):
+    """Start JupyterLab like `make lab` does (no browser, free port); yield its base URL.
+
+    ``windowing``: the notebook's windowing mode ("none" renders every cell, so off-screen widgets are in
+    the DOM; JupyterLab's own default is "contentVisibility"). ``stock_connection``: use jupyter_server's
+    default kernel WebSocket instead of ``make lab``'s low-latency one (to compare the two).
+    """
     from gancourse.lab import lab_command
 
     state = Path(tempfile.mkdtemp(prefix="gancourse-lab-"))
@@ -61,7 +67,7 @@ def jupyterlab_server():
     settings = state / "settings"
     (settings / "@jupyterlab" / "notebook-extension").mkdir(parents=True)
     (settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
-        '{"windowingMode": "none"}')
+        json.dumps({"windowingMode": windowing}))
     (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
     (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
         '{"fetchNews": "false", "checkForUpdates": false}')
@@ -78,6 +84,8 @@ def jupyterlab_server():
     command = lab_command([f"--port={port}", "--no-browser", "--ServerApp.port_retries=0",
                            "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}"])
     command[0] = sys.executable
+    if stock_connection:
+        command = [a for a in command if "kernel_websocket_connection_class" not in a]
     log = (state / "lab.log").open("wb")
     process = subprocess.Popen(command, cwd=served, env=env, stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)
@@ -134,7 +142,7 @@ def open_and_run_all(page, base: str, notebook: str, timeout_s: float = 180) -> 
     n_code = page.locator(".jp-CodeCell").count()
 
     def all_executed():
-        prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_inner_texts()
+        prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_text_contents()  # not innerText: offscreen cells may skip layout
         return len(prompts) == n_code and all(re.fullmatch(r"\[\d+\]:", s.strip()) for s in prompts)
 
     for _attempt in (1, 2):

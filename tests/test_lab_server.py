@@ -1,5 +1,7 @@
 """`make lab` starts a JupyterLab that serves lesson 00 (free port, no browser)."""
 
+import asyncio
+import importlib
 import json
 import os
 import signal
@@ -7,8 +9,10 @@ import socket
 import subprocess
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
+from gancourse import lab
 from gancourse.lab import lab_command
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +28,56 @@ def test_allow_root_only_for_root():
     assert "--allow-root" in lab_command(is_root=True)
     assert "--allow-root" not in lab_command(is_root=False)
     assert lab_command(["--no-browser"], is_root=False)[-1] == "--no-browser"
+
+
+def test_make_lab_sends_kernel_messages_without_nagle_delay(monkeypatch):
+    """make lab names a kernel connection class that turns TCP_NODELAY on before connecting."""
+    from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
+
+    flag = f"--ServerApp.kernel_websocket_connection_class={lab.CONNECTION_CLASS}"
+    assert flag in lab_command(is_root=False)
+    module, _, name = lab.CONNECTION_CLASS.rpartition(".")
+    connection_class = getattr(importlib.import_module(module), name)
+    assert issubclass(connection_class, ZMQChannelsWebsocketConnection)
+    calls = []
+
+    class FakeWebSocket:
+        def set_nodelay(self, value):
+            calls.append(("nodelay", value))
+
+    monkeypatch.setattr(ZMQChannelsWebsocketConnection, "connect", lambda self: calls.append("connect"))
+    connection = connection_class.__new__(connection_class)
+    connection._trait_values["websocket_handler"] = FakeWebSocket()
+    connection.connect()
+    assert calls == [("nodelay", True), "connect"]
+
+
+async def _kernel_info_over_websocket(base: str, token: str) -> dict:
+    """Start a kernel through the server, ask it for kernel_info over the server's WebSocket."""
+    from tornado.httpclient import AsyncHTTPClient
+    from tornado.websocket import websocket_connect
+
+    http = AsyncHTTPClient()
+    response = await http.fetch(f"{base}/api/kernels?token={token}", method="POST", body="{}")
+    kernel_id = json.loads(response.body)["id"]
+    try:
+        ws = await websocket_connect(f"{base.replace('http', 'ws')}/api/kernels/{kernel_id}/channels"
+                                     f"?token={token}&session_id=test")
+        msg_id = uuid.uuid4().hex
+        await ws.write_message(json.dumps({
+            "header": {"msg_id": msg_id, "msg_type": "kernel_info_request", "username": "", "session": "test",
+                       "date": "", "version": "5.3"},
+            "parent_header": {}, "metadata": {}, "content": {}, "channel": "shell", "buffers": []}))
+        while True:
+            message = await asyncio.wait_for(ws.read_message(), timeout=60)
+            assert message is not None, "the kernel WebSocket closed"
+            if isinstance(message, str):
+                message = json.loads(message)
+                if message["msg_type"] == "kernel_info_reply" and message["parent_header"]["msg_id"] == msg_id:
+                    ws.close()
+                    return message["content"]
+    finally:
+        await http.fetch(f"{base}/api/kernels/{kernel_id}?token={token}", method="DELETE")
 
 
 def test_make_lab_serves_lesson_00(tmp_path):
@@ -55,6 +109,9 @@ def test_make_lab_serves_lesson_00(tmp_path):
         with urllib.request.urlopen(f"{base}/?token={token}", timeout=10) as response:
             assert response.status == 200 and b"JupyterLab" in response.read()
             assert response.url.split("?")[0].endswith("/lab/tree/lessons/00_welcome.ipynb"), f"lab opened on {response.url}"
+        # a kernel talks through make lab's own kernel WebSocket connection class
+        info = asyncio.run(_kernel_info_over_websocket(base, token))
+        assert info["status"] == "ok" and info["language_info"]["name"] == "python"
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:

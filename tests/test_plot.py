@@ -44,5 +44,23 @@ def test_png_bytes_round_trip():
     assert pil.getpixel((0, 0)) == (0, 0, 0) and pil.getpixel((31, 0)) == (255, 255, 255)
 
 
+def test_jpeg_bytes_are_close_and_checked():
+    import io
+
+    import numpy as np
+
+    image = torch.linspace(-1, 1, 64).view(1, 1, 64).expand(3, 64, 64)
+    data = plot.to_jpeg_bytes(image, quality=90)
+    pil = Image.open(io.BytesIO(data))
+    assert pil.format == "JPEG" and pil.size == (64, 64)
+    expected = np.linspace(0, 255, 64)[None, :, None]
+    assert np.abs(np.asarray(pil, dtype=float) - expected).mean() < 3  # lossy, but close
+    assert Image.open(io.BytesIO(plot.to_jpeg_bytes(image, scale=2))).size == (128, 128)
+    with pytest.raises(ValueError, match="quality"):
+        plot.to_jpeg_bytes(image, quality=100)
+    with pytest.raises(ValueError, match="to_jpeg_bytes takes one image"):
+        plot.to_jpeg_bytes(torch.zeros(2, 3, 8, 8))
+
+
 def test_backend_is_headless():
     assert matplotlib.get_backend().lower() == "agg"

@@ -249,6 +249,7 @@ def test_style_explorer_render_is_pure_and_alpha_matters(stylizer):
     s1 = {**s0, "alpha": 1.0}
     assert ex.render(s1) == ex.render(s1)
     assert ex.render(s0) != ex.render(s1)
+    assert ex.render(s1)[:3] == b"\xff\xd8\xff" and ex.image.format == "jpeg"  # photo-sized: JPEG
     assert _png_size(ex.render(s1)) == (32, 32)
     with torch.no_grad():
         assert torch.allclose(ex.stylized(s1), stylizer(content["photo"], styles["a"])[0], atol=1e-5)
@@ -286,5 +287,6 @@ def test_background_blender_render():
     full = bb.blended({"background": 1.0, "style": "s"})
     assert full[0, 0, 0] == 1 and full[0, 8, 8] == -1 + 1  # background restyled, subject kept
     assert bb.render({"background": 0.3, "style": "s"}) != bb.render({"background": 0.9, "style": "s"})
+    assert bb.render({"background": 0.3, "style": "s"})[:3] == b"\xff\xd8\xff" and bb.image.format == "jpeg"
     with pytest.raises(ValueError, match="must match"):
         BackgroundBlender(photo, {"s": styled}, torch.ones(8, 8))
