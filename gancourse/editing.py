@@ -25,7 +25,10 @@ Directions (unit vectors ``n`` in latent space; an edit is ``z' = z + α n``)
     - InterFaceGAN (Shen et al., 2020): label sampled latents with the attribute classifier, fit a
       linear classifier (logistic regression) ``sign(wᵀ z + b)``, and use the unit normal ``w / |w|``.
     - Conditional edits: ``n₁' = (n₁ - (n₁·n₂) n₂) / |…|``, so walking along n₁' does not move the
-      projection onto n₂ (generally: remove the projection onto the span of all the "keep" directions).
+      projection onto n₂ (generally: remove the projection onto the span of all the "keep" directions;
+      :func:`conditional_direction` holds *every* other attribute, one direction per class of a
+      categorical one). InterFaceGAN assumes the attribute is (nearly) linear in z; the R² of a
+      linear fit ``a ≈ βᵀ z + c`` (:func:`linear_r2`) says how far that holds for each attribute.
 
 Inversion (find z with G(z) ≈ x)
     minimise ``|G(z) - x|² + λ_f |φ(G(z)) - φ(x)|² + λ_z (|z|²/d - 1)²`` over z with Adam, where φ are
@@ -445,6 +448,59 @@ def orthogonalize(direction: torch.Tensor, *keep: torch.Tensor) -> torch.Tensor:
     return normalize(out).to(n.dtype)
 
 
+def attribute_directions(z: torch.Tensor, scores: Mapping[str, torch.Tensor], fraction: float = 0.3,
+                         C: float = 1.0) -> dict[str, torch.Tensor]:
+    """InterFaceGAN directions for every attribute the classifier reads, (d,) each.
+
+    Keys: a continuous attribute's name (``"smile"``); for a categorical one, one direction per class
+    it can be moved towards: ``"glasses=yes"`` for two classes, ``"hair_color=red"`` etc. for more.
+    """
+    from gancourse.data import faces
+
+    directions = {}
+    for name in [k for k in scores if not k.endswith("_probs")]:
+        spec = faces.ATTRIBUTES.get(name)
+        if spec is None or spec.kind == "continuous":
+            directions[name] = interfacegan_from_scores(z, scores, name, fraction=fraction, C=C)
+            continue
+        classes = spec.classes[1:] if spec.num_classes == 2 else spec.classes
+        for cls in classes:
+            directions[f"{name}={cls}"] = interfacegan_from_scores(z, scores, name, target_class=cls,
+                                                                   fraction=fraction, C=C)
+    return directions
+
+
+def conditional_direction(directions: Mapping[str, torch.Tensor], attribute: str) -> torch.Tensor:
+    """``attribute``'s direction orthogonalised against the directions of *every other* attribute.
+
+    ``directions`` as :func:`attribute_directions` returns them; ``attribute`` is a key (``"smile"``,
+    ``"glasses=yes"``). Its own other classes are not held (raising P(red hair) must lower the others).
+    """
+    if attribute not in directions:
+        raise KeyError(f"no direction named {attribute!r}; directions: {sorted(directions)}")
+    own = attribute.split("=")[0]
+    keep = [v for k, v in directions.items() if k.split("=")[0] != own]
+    return orthogonalize(directions[attribute], *keep)
+
+
+def linear_r2(z: torch.Tensor, values: torch.Tensor) -> float:
+    """R² of the least-squares fit ``values ≈ βᵀ z + c``: 1 = the attribute is linear in z, 0 = not at all.
+
+    ``R² = 1 - Σ (a - â)² / Σ (a - ā)²``. InterFaceGAN can only find what a linear boundary captures.
+    """
+    z = _check_latents(z).detach().double().cpu()
+    if z.dim() != 2:
+        raise ValueError(f"z must be a batch (B, d), got {tuple(z.shape)}")
+    values = torch.as_tensor(values).detach().double().cpu().flatten()
+    if values.shape[0] != z.shape[0]:
+        raise ValueError(f"one value per latent: z has {z.shape[0]} rows, values {values.shape[0]}")
+    X = torch.cat([z, torch.ones(len(z), 1, dtype=z.dtype)], 1)
+    beta = torch.linalg.lstsq(X, values[:, None]).solution
+    residual = ((values - (X @ beta)[:, 0]) ** 2).sum()
+    total = ((values - values.mean()) ** 2).sum()
+    return float(1 - residual / total) if total > 0 else 0.0
+
+
 # --------------------------------------------------------------------------------------------------
 # applying and measuring edits
 
@@ -509,6 +565,27 @@ def score_edit(G: nn.Module, classifier: nn.Module, direction: torch.Tensor, att
         "leakage": leakage,
         "mean_leakage": sum(leakage.values()) / max(1, len(leakage)),
     }
+
+
+def calibrate_alpha(G: nn.Module, classifier: nn.Module, direction: torch.Tensor, attribute: str,
+                    alphas: Sequence[float] = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0), success: float = 0.9,
+                    z: torch.Tensor | None = None, n: int = 256, seed: int = 2,
+                    target_class: int | str | None = None) -> tuple[float, dict]:
+    """The smallest α in ``alphas`` whose edit reaches ``success`` on calibration latents.
+
+    Returns ``(α, score_edit result at α)``; the largest α (and its result) when none reaches it. Use
+    latents (``seed``) other than the ones you report on, so the chosen strength is not fitted to them.
+    """
+    if not alphas or any(a <= 0 for a in alphas):
+        raise ValueError(f"alphas must be positive strengths, got {list(alphas)}")
+    if z is None:
+        z = torch.randn(n, _z_dim(G), generator=torch.Generator().manual_seed(seed))
+    result = None
+    for alpha in sorted(alphas):
+        result = score_edit(G, classifier, direction, attribute, alpha, z=z, target_class=target_class)
+        if result["success"] >= success:
+            return alpha, result
+    return alpha, result
 
 
 # --------------------------------------------------------------------------------------------------

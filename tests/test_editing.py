@@ -221,6 +221,53 @@ def test_score_edit_counts_only_samples_with_room_to_move():
     assert r_down["eligible"] == 1.0  # all can go down
 
 
+def test_attribute_directions_one_per_class_and_conditional_holds_the_others():
+    g = torch.Generator().manual_seed(3)
+    z = torch.randn(1200, 16, generator=g)
+    W = editing.normalize(torch.randn(4, 16, generator=g))
+    W[1] = editing.normalize(W[0] + W[1])  # eye_size entangled with smile
+    hair = torch.softmax(torch.stack([z @ W[2], -(z @ W[2]), z @ W[3], -(z @ W[3])], 1), 1)
+    glasses = torch.sigmoid(3 * (z @ W[3]))
+    scores = {"smile": torch.sigmoid(z @ W[0]), "eye_size": torch.sigmoid(z @ W[1]),
+              "hair_color": hair.argmax(1), "hair_color_probs": hair,
+              "glasses": (glasses > 0.5).long(), "glasses_probs": torch.stack([1 - glasses, glasses], 1)}
+    directions = editing.attribute_directions(z, scores)
+    assert sorted(directions) == sorted(["smile", "eye_size", "glasses=yes", "hair_color=black",
+                                         "hair_color=brown", "hair_color=blonde", "hair_color=red"])
+    assert (directions["smile"] @ W[0]).item() > 0.9 and (directions["glasses=yes"] @ W[3]).item() > 0.9
+    conditional = editing.conditional_direction(directions, "eye_size")
+    for key, other in directions.items():
+        if key != "eye_size":
+            assert abs((conditional @ other).item()) < 1e-5, key  # holds smile, hair and glasses
+    assert (conditional @ directions["eye_size"]).item() > 0.1  # something of eye size is left
+    red = editing.conditional_direction(directions, "hair_color=red")  # its own classes are not held
+    expected = editing.orthogonalize(directions["hair_color=red"], directions["smile"], directions["eye_size"],
+                                     directions["glasses=yes"])
+    assert torch.allclose(red, expected, atol=1e-5)
+    with pytest.raises(KeyError, match="glasses=yes"):
+        editing.conditional_direction(directions, "glasses")
+
+
+def test_linear_r2_tells_linear_from_nonlinear():
+    g = torch.Generator().manual_seed(0)
+    z = torch.randn(2000, 8, generator=g)
+    assert editing.linear_r2(z, 2 * z[:, 0] - z[:, 3] + 0.5) > 0.999
+    assert editing.linear_r2(z, z[:, 0] ** 2) < 0.05  # symmetric in z: no linear trend at all
+    with pytest.raises(ValueError, match="one value per latent"):
+        editing.linear_r2(z, torch.zeros(3))
+
+
+def test_calibrate_alpha_picks_the_smallest_strength_that_reaches_the_goal():
+    G, C = _ToyG().eval(), _ToyClassifier().eval()
+    z = torch.randn(200, 4, generator=torch.Generator().manual_seed(0))
+    alpha, r = editing.calibrate_alpha(G, C, torch.tensor([1.0, 0, 0, 0]), "smile", alphas=(0.01, 0.05, 1.0, 2.0), z=z)
+    assert alpha == 1.0 and r["success"] >= 0.9 and r["alpha"] == 1.0
+    none, r = editing.calibrate_alpha(G, C, torch.tensor([0.0, 1.0, 0, 0]), "smile", alphas=(1.0, 2.0), z=z)
+    assert none == 2.0 and r["success"] < 0.9  # the direction does not move smile: the largest α, reported
+    with pytest.raises(ValueError, match="positive"):
+        editing.calibrate_alpha(G, C, torch.tensor([1.0, 0, 0, 0]), "smile", alphas=(0.0, 1.0), z=z)
+
+
 def test_attribute_target_needs_a_class_for_multiclass():
     scores = {"hair_color": torch.zeros(3), "hair_color_probs": torch.full((3, 4), 0.25),
               "glasses": torch.zeros(3), "glasses_probs": torch.tensor([[0.9, 0.1]] * 3)}
