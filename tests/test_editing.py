@@ -268,6 +268,37 @@ def test_calibrate_alpha_picks_the_smallest_strength_that_reaches_the_goal():
         editing.calibrate_alpha(G, C, torch.tensor([1.0, 0, 0, 0]), "smile", alphas=(0.0, 1.0), z=z)
 
 
+class _EntangledG(_ToyG):
+    """Like _ToyG, but 'eye_size' (channel 1) follows z[0] + z[1]: raising smile along z[0] moves it too."""
+
+    def forward(self, z):
+        img = torch.zeros(z.shape[0], 3, 16, 16)
+        img[:, 0] = torch.tanh(self.scale * z[:, 0])[:, None, None]
+        img[:, 1] = torch.tanh(self.scale * (z[:, 0] + z[:, 1]))[:, None, None]
+        return img
+
+
+def test_gradient_edit_follows_the_target_and_holds_the_others():
+    G, C = _EntangledG().eval(), _ToyClassifier().eval()
+    z = torch.randn(64, 4, generator=torch.Generator().manual_seed(0))
+    free = editing.gradient_edit(G, C, z, "smile", steps=4, step_size=0.5, hold_others=False)
+    held = editing.gradient_edit(G, C, z, "smile", steps=4, step_size=0.5)
+    r_free = editing.measure_edit(G, C, z, free, "smile")
+    r_held = editing.measure_edit(G, C, z, held, "smile")
+    assert r_free["success"] > 0.9 and r_held["success"] > 0.9
+    assert r_free["leakage"]["eye_size"] > 0.05  # the plain gradient drags eye size along
+    assert r_held["leakage"]["eye_size"] < 0.2 * r_free["leakage"]["eye_size"]  # held: it barely moves
+    assert torch.allclose((held - z).norm(dim=1), torch.full((64,), 2.0), atol=1e-4)  # 4 unit steps of 0.5
+    unchanged = editing.measure_edit(G, C, z, z, "smile")
+    assert unchanged["target_change"] == 0 and unchanged["mean_leakage"] == 0 and unchanged["success"] == 0
+    with pytest.raises(ValueError, match="step_size"):
+        editing.gradient_edit(G, C, z, "smile", step_size=0)
+    with pytest.raises(ValueError, match="unknown attribute"):
+        editing.gradient_edit(G, C, z, "beard")
+    with pytest.raises(ValueError, match="same shape"):
+        editing.measure_edit(G, C, z, z[:3], "smile")
+
+
 def test_attribute_target_needs_a_class_for_multiclass():
     scores = {"hair_color": torch.zeros(3), "hair_color_probs": torch.full((3, 4), 0.25),
               "glasses": torch.zeros(3), "glasses_probs": torch.tensor([[0.9, 0.1]] * 3)}
