@@ -362,22 +362,28 @@ def attribute_target(scores: Mapping[str, torch.Tensor], attribute: str, target_
     For a categorical attribute ``target_class`` (index or class name) is required unless it has two
     classes (then class 1, e.g. glasses = yes).
     """
+    check_attribute(attribute, [k for k in scores if not k.endswith("_probs")])
+    k = _target_class_index(attribute, target_class)
+    return scores[attribute] if k is None else scores[attribute + "_probs"][:, k]
+
+
+def _target_class_index(attribute: str, target_class: int | str | None) -> int | None:
+    """The class index an edit of a categorical ``attribute`` raises; None for a continuous attribute."""
     from gancourse.data import faces
 
-    check_attribute(attribute, [k for k in scores if not k.endswith("_probs")])
     spec = faces.ATTRIBUTES.get(attribute)
     if spec is None or spec.kind == "continuous":
-        return scores[attribute]
+        return None
     if target_class is None:
         if spec.num_classes != 2:
             raise ValueError(f"{attribute} has {spec.num_classes} classes {spec.classes}: say which one the edit "
                              "should move towards with target_class=")
-        target_class = 1
+        return 1
     if isinstance(target_class, str):
         if target_class not in spec.classes:
             raise ValueError(f"{target_class!r} is not a class of {attribute}; choose from {spec.classes}")
-        target_class = spec.classes.index(target_class)
-    return scores[attribute + "_probs"][:, int(target_class)]
+        return spec.classes.index(target_class)
+    return int(target_class)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -598,15 +604,7 @@ def gradient_edit(G: nn.Module, classifier: nn.Module, z: torch.Tensor, attribut
         raise ValueError(f"steps must be >= 1 and step_size > 0, got {steps} and {step_size}")
     names = _classifier_names(classifier)
     check_attribute(attribute, names)
-    from gancourse.data import faces
-
-    spec = faces.ATTRIBUTES.get(attribute)
-    if spec is not None and spec.kind == "categorical":
-        if target_class is None and spec.num_classes != 2:
-            raise ValueError(f"{attribute} has classes {spec.classes}: say which one with target_class=")
-        target_class = 1 if target_class is None else target_class
-        if isinstance(target_class, str):
-            target_class = spec.classes.index(target_class)
+    target_index = _target_class_index(attribute, target_class)
     device = _device(G)
     out_chunks = []
     for start in range(0, z.shape[0], batch_size):
@@ -617,11 +615,11 @@ def gradient_edit(G: nn.Module, classifier: nn.Module, z: torch.Tensor, attribut
             scores = {}
             for name in names:
                 value = out[name]
-                if value.dim() == 2:  # categorical logits: log P(the target class / the shown class)
+                if value.dim() == 2:  # categorical logits: log P(the target class), or of the class shown now
                     logp = value.log_softmax(1)
-                    k = target_class if name == attribute else value.argmax(1, keepdim=True).detach()
-                    value = logp[:, k] if name == attribute else logp.gather(1, k)[:, 0]
-                scores[name] = value
+                    scores[name] = logp[:, target_index] if name == attribute else logp.max(1).values
+                else:
+                    scores[name] = value
             g = torch.autograd.grad(scores[attribute].sum(), zc, retain_graph=hold_others)[0]
             if hold_others:
                 held = [torch.autograd.grad(v.sum(), zc, retain_graph=True)[0]
