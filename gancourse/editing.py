@@ -29,6 +29,9 @@ Directions (unit vectors ``n`` in latent space; an edit is ``z' = z + α n``)
       :func:`conditional_direction` holds *every* other attribute, one direction per class of a
       categorical one). InterFaceGAN assumes the attribute is (nearly) linear in z; the R² of a
       linear fit ``a ≈ βᵀ z + c`` (:func:`linear_r2`) says how far that holds for each attribute.
+    - Where to edit: :class:`FeatureSpace` makes the output of an early block, ``h = F(z)``, the
+      latent. F ends in a ReLU, so h is a non-linear function of z, and an attribute curved in z can
+      be (nearly) linear in h; every direction and measure here works there too (``h' = h + α n``).
 
 Inversion (find z with G(z) ≈ x)
     minimise ``|G(z) - x|² + λ_f |φ(G(z)) - φ(x)|² + λ_z (|z|²/d - 1)²`` over z with Adam, where φ are
@@ -259,6 +262,54 @@ def layer_features(G: nn.Module, z: torch.Tensor, layer: int = 0) -> torch.Tenso
     return h.flatten(1)
 
 
+class FeatureSpace(nn.Module):
+    """A course DCGAN seen from block ``layer``'s output: its latents are the features ``h = F(z)``.
+
+    ``fs = FeatureSpace(G)``; ``h = fs.features(z)`` is (B, d_h) (block 0 of ``faces_dcgan64``:
+    256 × 4 × 4 = 4096 numbers); ``fs(h)`` runs the rest of G, so ``fs(fs.features(z)) == G(z)``.
+    ``fs.z_dim`` is d_h, so InterFaceGAN directions, edits ``h + α n`` and their measures
+    (:func:`label_latents`, :func:`attribute_directions`, :func:`score_edit`, :func:`calibrate_alpha`)
+    all work on ``fs`` as on G. Latents it samples are the features of z ~ N(0, I) (same seed, same
+    faces as G's). An edit may leave the set of features F can produce (e.g. negative values after
+    the ReLU); the next blocks still render it, and measuring the edit says whether that worked.
+    """
+
+    def __init__(self, G: nn.Module, layer: int = 0):
+        super().__init__()
+        blocks = getattr(G, "blocks", None)
+        if blocks is None or not hasattr(G, "shapes"):
+            raise TypeError(f"FeatureSpace needs a course DCGAN generator (with .blocks), got {type(G).__name__}")
+        if not isinstance(layer, int) or not 0 <= layer < len(blocks) - 1:
+            raise ValueError(f"layer must be an intermediate block, 0..{len(blocks) - 2}, got {layer!r}")
+        self.G, self.layer = G, layer
+        self.shape = tuple(G.shapes()[layer][1:])  # (C, s, s) after block `layer`
+        self.z_dim = math.prod(self.shape)
+        self.image_size = G.image_size
+
+    def features(self, z: torch.Tensor) -> torch.Tensor:
+        """``h = F(z)``: (B, z_dim of G) -> (B, d_h), without gradients."""
+        return layer_features(self.G, z, self.layer)
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        if not isinstance(h, torch.Tensor) or h.dim() != 2 or h.shape[1] != self.z_dim:
+            got = tuple(h.shape) if isinstance(h, torch.Tensor) else type(h).__name__
+            raise ValueError(f"FeatureSpace expects features h of shape (B, {self.z_dim}) (from .features(z)), got {got}")
+        x = h.view(-1, *self.shape)  # (B, C, s, s)
+        for block in self.G.blocks[self.layer + 1:]:
+            x = block(x)
+        return x  # (B, channels, S, S)
+
+
+def sample_latents(G: nn.Module, n: int, seed: int = 0) -> torch.Tensor:
+    """``n`` latents for G from ``seed``: z ~ N(0, I), or for a :class:`FeatureSpace` the features of
+    those same z (so both show the same faces). Returned on the CPU."""
+    g = torch.Generator().manual_seed(seed)
+    if isinstance(G, FeatureSpace):
+        z = torch.randn(n, _z_dim(G.G), generator=g)
+        return torch.cat([G.features(zb.to(_device(G))).cpu() for zb in z.split(500)])
+    return torch.randn(n, _z_dim(G), generator=g)
+
+
 @torch.no_grad()
 def ganspace(G: nn.Module, k: int = 5, n: int = 2000, layer: int = 0, seed: int = 0,
              batch_size: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
@@ -345,9 +396,8 @@ def attribute_scores(classifier: nn.Module, images: torch.Tensor, batch_size: in
 
 def label_latents(G: nn.Module, classifier: nn.Module, n: int = 2000, seed: int = 0,
                   batch_size: int = 256) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """Sample n latents, generate, classify: returns ``(z (n, d), attribute_scores)``."""
-    g = torch.Generator().manual_seed(seed)
-    z = torch.randn(n, _z_dim(G), generator=g)
+    """Sample n latents (:func:`sample_latents`), generate, classify: returns ``(z (n, d), attribute_scores)``."""
+    z = sample_latents(G, n, seed)
     scores = {}
     for start in range(0, n, batch_size):
         images = generate(G, z[start:start + batch_size])
@@ -489,10 +539,14 @@ def conditional_direction(directions: Mapping[str, torch.Tensor], attribute: str
     return orthogonalize(directions[attribute], *keep)
 
 
-def linear_r2(z: torch.Tensor, values: torch.Tensor) -> float:
+def linear_r2(z: torch.Tensor, values: torch.Tensor, holdout: float = 0.0, ridge: float = 0.0) -> float:
     """R² of the least-squares fit ``values ≈ βᵀ z + c``: 1 = the attribute is linear in z, 0 = not at all.
 
     ``R² = 1 - Σ (a - â)² / Σ (a - ā)²``. InterFaceGAN can only find what a linear boundary captures.
+    With many coordinates (a :class:`FeatureSpace`: d near or above the number of samples) a fit
+    scored on its own samples means nothing (d ≥ n fits anything), so there use ``holdout``, the
+    share of the rows (the last ones) the fit never sees and R² is computed on, and ``ridge``, the λ
+    of ridge regression ``min |a - Xβ|² + λ|β|²`` on standardised coordinates.
     """
     z = _check_latents(z).detach().double().cpu()
     if z.dim() != 2:
@@ -500,10 +554,27 @@ def linear_r2(z: torch.Tensor, values: torch.Tensor) -> float:
     values = torch.as_tensor(values).detach().double().cpu().flatten()
     if values.shape[0] != z.shape[0]:
         raise ValueError(f"one value per latent: z has {z.shape[0]} rows, values {values.shape[0]}")
-    X = torch.cat([z, torch.ones(len(z), 1, dtype=z.dtype)], 1)
-    beta = torch.linalg.lstsq(X, values[:, None]).solution
-    residual = ((values - (X @ beta)[:, 0]) ** 2).sum()
-    total = ((values - values.mean()) ** 2).sum()
+    if not 0.0 <= holdout < 1.0 or ridge < 0:
+        raise ValueError(f"holdout must be in [0, 1) and ridge >= 0, got holdout={holdout}, ridge={ridge}")
+    n_test = round(holdout * len(z))
+    if holdout and not 2 <= n_test <= len(z) - 2:
+        raise ValueError(f"holdout={holdout} of {len(z)} rows leaves too few to fit or to test; use more samples")
+    fit = slice(0, len(z) - n_test)
+    test = slice(len(z) - n_test, len(z)) if n_test else fit
+    if ridge > 0:
+        mean, std = z[fit].mean(0), z[fit].std(0).clamp(min=1e-8)
+        z = (z - mean) / std  # the fit rows now have mean 0, so the intercept is the mean value
+        X, y = z[fit], values[fit] - values[fit].mean()
+        if X.shape[1] > X.shape[0]:  # more coordinates than samples: solve the smaller n × n system
+            beta = X.T @ torch.linalg.solve(X @ X.T + ridge * torch.eye(X.shape[0], dtype=X.dtype), y)
+        else:
+            beta = torch.linalg.solve(X.T @ X + ridge * torch.eye(X.shape[1], dtype=X.dtype), X.T @ y)
+        predicted = z[test] @ beta + values[fit].mean()
+    else:
+        X = torch.cat([z, torch.ones(len(z), 1, dtype=z.dtype)], 1)
+        predicted = X[test] @ torch.linalg.lstsq(X[fit], values[fit, None]).solution[:, 0]
+    residual = ((values[test] - predicted) ** 2).sum()
+    total = ((values[test] - values[test].mean()) ** 2).sum()
     return float(1 - residual / total) if total > 0 else 0.0
 
 
@@ -541,8 +612,7 @@ def score_edit(G: nn.Module, classifier: nn.Module, direction: torch.Tensor, att
     d = _z_dim(G)
     direction = _check_direction(direction, d)
     if z is None:
-        g = torch.Generator().manual_seed(seed)
-        z = torch.randn(n, d, generator=g)
+        z = sample_latents(G, n, seed)
     result = measure_edit(G, classifier, z, edit(z, direction, alpha), attribute, increase=alpha >= 0,
                           target_class=target_class, min_change=min_change, saturation=saturation)
     return {"attribute": attribute, "alpha": float(alpha), **{k: v for k, v in result.items() if k != "attribute"}}
@@ -646,7 +716,7 @@ def calibrate_alpha(G: nn.Module, classifier: nn.Module, direction: torch.Tensor
     if not alphas or any(a <= 0 for a in alphas):
         raise ValueError(f"alphas must be positive strengths, got {list(alphas)}")
     if z is None:
-        z = torch.randn(n, _z_dim(G), generator=torch.Generator().manual_seed(seed))
+        z = sample_latents(G, n, seed)
     result = None
     for alpha in sorted(alphas):
         result = score_edit(G, classifier, direction, attribute, alpha, z=z, target_class=target_class)

@@ -257,6 +257,81 @@ def test_linear_r2_tells_linear_from_nonlinear():
         editing.linear_r2(z, torch.zeros(3))
 
 
+def test_linear_r2_held_out_and_ridge_for_many_coordinates():
+    g = torch.Generator().manual_seed(0)
+    h = torch.randn(300, 400, generator=g)  # more coordinates than samples, like a feature space
+    noise = torch.randn(300, generator=g)
+    assert editing.linear_r2(h, noise) > 0.999  # in-sample: d >= n fits pure noise "perfectly"
+    assert editing.linear_r2(h, noise, holdout=0.3, ridge=10.0) < 0.1  # held out: nothing to find
+    signal = h[:, :5].sum(1) + 0.1 * noise
+    assert editing.linear_r2(h, signal, holdout=0.3, ridge=10.0) > 0.5
+    z = torch.randn(500, 4, generator=g)
+    assert editing.linear_r2(z, z[:, 0], holdout=0.2) > 0.999  # plain least squares, scored on held-out rows
+    with pytest.raises(ValueError, match="holdout"):
+        editing.linear_r2(z, z[:, 0], holdout=1.0)
+    with pytest.raises(ValueError, match="too few"):
+        editing.linear_r2(z[:3], z[:3, 0], holdout=0.5)
+
+
+class _FoldG(nn.Module):
+    """A two-block 'DCGAN' whose smile is |z[0]|: curved in z, linear in block 0's ReLU features.
+
+    block 0: z -> h = (relu(z0), relu(-z0)) as (B, 2, 1, 1); block 1: smile channel = tanh(0.5 (h0 + h1)).
+    """
+
+    z_dim, image_size, channels = 4, 16, 3
+
+    class _Fold(nn.Module):
+        def forward(self, z):  # (B, 4, 1, 1) -> (B, 2, 1, 1)
+            return torch.relu(torch.cat([z[:, :1], -z[:, :1]], 1))
+
+    class _Draw(nn.Module):
+        def forward(self, h):  # (B, 2, 1, 1) -> (B, 3, 16, 16)
+            img = torch.zeros(h.shape[0], 3, 16, 16)
+            img[:, 0] = torch.tanh(0.5 * (h[:, 0] + h[:, 1]))
+            return img
+
+    def __init__(self):
+        super().__init__()
+        self.blocks = nn.Sequential(self._Fold(), self._Draw())
+
+    def shapes(self, batch: int = 1):
+        return [(batch, 2, 1, 1), (batch, 3, 16, 16)]
+
+    def forward(self, z):
+        return self.blocks(z[:, :, None, None])
+
+
+def test_feature_space_renders_what_g_renders(G):
+    fs = editing.FeatureSpace(G, layer=0)
+    z = editing.sample_latents(G, 8, seed=3)
+    h = fs.features(z)
+    assert fs.z_dim == h.shape[1] == math.prod(G.shapes()[0][1:])
+    assert torch.allclose(fs(h), G(z), atol=1e-5)
+    assert torch.equal(editing.sample_latents(fs, 8, seed=3), h)  # same seed, same faces
+    assert fs(editing.edit(h, editing.normalize(torch.ones(fs.z_dim)), 0.5)).shape == G(z).shape
+    with pytest.raises(ValueError, match=r"shape \(B, "):
+        fs(z)
+    with pytest.raises(ValueError, match="intermediate block"):
+        editing.FeatureSpace(G, layer=len(G.blocks) - 1)
+    with pytest.raises(TypeError, match="DCGAN"):
+        editing.FeatureSpace(_ToyG())
+
+
+def test_interfacegan_in_feature_space_edits_what_z_space_cannot():
+    G, C = _FoldG().eval(), _ToyClassifier().eval()
+    fs = editing.FeatureSpace(G)
+    for space in (G, fs):
+        latents, scores = editing.label_latents(space, C, n=600, seed=0)
+        r2 = editing.linear_r2(latents, scores["smile"])
+        direction = editing.interfacegan_from_scores(latents, scores, "smile")
+        result = editing.score_edit(space, C, direction, "smile", 1.0, n=300, seed=1)
+        if space is G:  # |z0| has no linear trend in z: half the samples move the wrong way
+            assert r2 < 0.05 and result["success"] < 0.7
+        else:  # h0 + h1 is linear in h: one direction raises it for everyone
+            assert r2 > 0.9 and result["success"] > 0.95
+
+
 def test_calibrate_alpha_picks_the_smallest_strength_that_reaches_the_goal():
     G, C = _ToyG().eval(), _ToyClassifier().eval()
     z = torch.randn(200, 4, generator=torch.Generator().manual_seed(0))
