@@ -153,8 +153,11 @@ class EditExplorer(_Explorer):
     regions={"mouth": mask})``. Controls: "start from" (a random sample or one of ``sources``),
     "seed", one slider per attribute (described by the attribute's name, e.g. "smile") and "region"
     ("whole image" or a mask name: the edit is blended in only there).
-    ``render(state)`` is pure: ``z = z_start + Σ α_a n_a``, image = G(z), blended with G(z_start)
-    through the (soft) mask when a region is chosen.
+    ``render(state)`` is pure: ``z = z_start + Σ α_a u_a n_a``, image = G(z), blended with G(z_start)
+    through the (soft) mask when a region is chosen. ``units`` sets ``u_a``, the length of one slider
+    step of 1.0 along each direction (default 1: for z ~ N(0, I) that is one standard deviation).
+    G may be an :class:`~gancourse.editing.FeatureSpace`: seeds then start from the features of the
+    seed's z, and ``units={a: (h @ n_a).std()}`` keeps the sliders in standard deviations.
     """
 
     SAMPLE = "random sample (seed)"
@@ -162,13 +165,17 @@ class EditExplorer(_Explorer):
 
     def __init__(self, G: nn.Module, directions: Mapping[str, torch.Tensor], sources: Mapping | None = None,
                  regions: Mapping | None = None, seed: int = 0, strength: float = 4.0, max_seed: int = 999,
-                 scale: int = 4):
+                 scale: int = 4, units: Mapping[str, float] | None = None):
         d = editing._z_dim(G)
         if not isinstance(directions, Mapping) or not directions:
             raise ValueError("directions must be a non-empty dict {attribute name: direction (d,)}")
+        units = dict(units or {})
+        if set(units) - set(directions) or any(not float(u) > 0 for u in units.values()):
+            raise ValueError(f"units must map direction names {list(directions)} to positive lengths, got {units}")
         self.G, self.d, self.scale = G, d, scale
         self.device = editing._device(G)
-        self.directions = {name: editing.normalize(editing._check_direction(n, d, f"direction {name!r}").float()).to(self.device)
+        self.directions = {name: float(units.get(name, 1.0))
+                           * editing.normalize(editing._check_direction(n, d, f"direction {name!r}").float()).to(self.device)
                            for name, n in directions.items()}
         self.sources = {}
         for name, z in (sources or {}).items():
@@ -198,7 +205,7 @@ class EditExplorer(_Explorer):
         source = state.get("start from", self.SAMPLE)
         if source == self.SAMPLE:
             key = ("seed", int(state.get("seed", 0)))
-            make_z = lambda: _latent(key[1], self.d).to(self.device)
+            make_z = lambda: self._seed_latent(key[1])
         elif source in self.sources:
             key = ("source", source)
             make_z = lambda: self.sources[source]
@@ -211,6 +218,12 @@ class EditExplorer(_Explorer):
                 return z, self.G(z)
 
         return self._base_cache.get_or(key, make)
+
+    def _seed_latent(self, seed: int) -> torch.Tensor:
+        z = _latent(seed, editing._z_dim(self.G.G) if isinstance(self.G, editing.FeatureSpace) else self.d)
+        if isinstance(self.G, editing.FeatureSpace):
+            z = self.G.features(z.to(self.device))  # the seed's face, seen from the feature layer
+        return z.to(self.device)
 
     @torch.inference_mode()
     def render(self, state: Mapping) -> bytes:

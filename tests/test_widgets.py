@@ -125,6 +125,20 @@ def test_edit_explorer_region_keeps_the_outside(G, edit_setup):
     assert (local - base).abs()[inside].max() > 0
 
 
+def test_edit_explorer_in_a_feature_space_with_units(G):
+    fs = editing.FeatureSpace(G)
+    g = torch.Generator().manual_seed(5)
+    n = editing.normalize(torch.randn(fs.z_dim, generator=g))
+    explorer = widgets.EditExplorer(fs, {"eye_size": n}, units={"eye_size": 2.5}, scale=1)
+    h = fs.features(torch.randn(1, G.z_dim, generator=torch.Generator().manual_seed(3)))  # seed 3's face
+    assert explorer.render({"seed": 3}) == widgets.to_png_bytes(G(torch.randn(1, G.z_dim, generator=torch.Generator().manual_seed(3)))[0], scale=1)
+    assert explorer.render({"seed": 3, "eye_size": 2.0}) == widgets.to_png_bytes(fs(h + 5.0 * n)[0], scale=1)  # 2 units of 2.5
+    with pytest.raises(ValueError, match="units"):
+        widgets.EditExplorer(fs, {"eye_size": n}, units={"smile": 1.0})
+    with pytest.raises(ValueError, match="units"):
+        widgets.EditExplorer(fs, {"eye_size": n}, units={"eye_size": 0.0})
+
+
 def test_edit_explorer_bad_inputs(G, edit_setup):
     dirs, mask, _ = edit_setup
     with pytest.raises(ValueError, match=r"mask must have shape \(32, 32\)"):
