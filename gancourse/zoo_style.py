@@ -31,7 +31,7 @@ from gancourse.zoo_train import Recipe
 # sha256 of the shipped files (pinned here, see gancourse/zoo.py); "pending" until trained.
 SHA256 = {
     "adain_decoder": "97c2d346a22e7ae3548d2231bf62787d4d9b2a023e8281b056dbfaf035647601",
-    "faces_stylegan": "cf98f4fc29614e174df332ed0f346e648843e0261a844d8e9209144e3a5a7aaa",
+    "faces_stylegan": "8e50e22c3b1a7fc8d356ef076f929509d97d575ec87bca4b61e9a6e48d5e6f34",
     "pix2pix_painter": "38879576f9e2b73553f487b728ea6854c44d81d9cf17ac080f794a5b0cfe0c30",
     "cyclegan_painter": "b0b21dba1f7864bd5291a866269850cf03fe208b32c499e5fa61d78f2be044f1",
 }
@@ -44,7 +44,7 @@ ENTRIES = {
         kind="stylizer"),
     "faces_stylegan": zoo.ZooEntry(
         name="faces_stylegan", architecture="gancourse.models.stylegan:StyleGenerator",
-        config={"z_dim": 64, "w_dim": 64, "image_size": 32, "channels": [64, 64, 32, 16],
+        config={"z_dim": 64, "w_dim": 64, "image_size": 32, "channels": [64, 64, 32, 32],
                 "mapping_depth": 4, "noise": True},
         sha256=SHA256["faces_stylegan"],
         summary="style-based generator (mapping net, modulated convs, style mixing) on 32x32 synthetic faces",
