@@ -1,4 +1,5 @@
-"""The lesson 07 checks (InterFaceGAN direction, orthogonalisation) pass on the solutions and name the mistakes."""
+"""The lesson 07 checks (InterFaceGAN direction, orthogonalisation, feature-layer edit) pass on the solutions and
+name the mistakes."""
 
 import pytest
 import torch
@@ -75,4 +76,51 @@ def _projection(n1, n2):
 def test_orthogonalize_mistakes_are_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson07.check_orthogonalize(func)
+    assert info.value.mistake == mistake, str(info.value)
+
+
+def good_feature_edit(G, z, n, alpha):
+    h = G.blocks[0](z[:, :, None, None])  # (B, C, 4, 4), after the ReLU
+    h = h + alpha * n.view(h.shape[1:])
+    for block in G.blocks[1:]:
+        h = block(h)
+    return h
+
+
+def _edit_before_relu(G, z, n, alpha):
+    pre = G.blocks[0][:-1](z[:, :, None, None])
+    h = torch.relu(pre + alpha * n.view(pre.shape[1:]))
+    for block in G.blocks[1:]:
+        h = block(h)
+    return h
+
+
+def test_feature_edit_solution_and_library_pass(capsys):
+    from gancourse import editing
+
+    assert lesson07.check_feature_edit(good_feature_edit)
+
+    def with_library(G, z, n, alpha):
+        fs = editing.FeatureSpace(G)
+        return fs(fs.features(z) + alpha * n)
+
+    assert lesson07.check_feature_edit(with_library)
+    assert capsys.readouterr().out.count("✅ Passed") == 2
+    with pytest.raises(NotImplementedYet):
+        lesson07.check_feature_edit(blank)
+
+
+@pytest.mark.parametrize("mistake,func", [
+    ("not edited", lambda G, z, n, a: G(z)),
+    ("alpha", lambda G, z, n, a: good_feature_edit(G, z, n, 1.0)),
+    ("alpha", lambda G, z, n, a: good_feature_edit(G, z, n, 2 * a)),
+    ("before the ReLU", _edit_before_relu),
+    ("shape", lambda G, z, n, a: good_feature_edit(G, z, n, a)[:, :1]),
+    ("not a tensor", lambda G, z, n, a: good_feature_edit(G, z, n, a).numpy()),
+    ("wrong images", lambda G, z, n, a: good_feature_edit(G, z, -n, a)),
+    ("error", lambda G, z, n, a: G(z + a * n)),  # edits z with an h-sized direction
+])
+def test_feature_edit_mistakes_are_named(mistake, func):
+    with pytest.raises(CheckFailed) as info:
+        lesson07.check_feature_edit(func)
     assert info.value.mistake == mistake, str(info.value)

@@ -1,4 +1,5 @@
-"""Checks for ``exercises/07_editing.ipynb``: an InterFaceGAN direction and its orthogonalisation."""
+"""Checks for ``exercises/07_editing.ipynb``: an InterFaceGAN direction, its orthogonalisation, and an edit
+in the generator's first feature layer."""
 
 from __future__ import annotations
 
@@ -76,3 +77,51 @@ def check_orthogonalize(orthogonalize) -> bool:
         raise CheckFailed("with an n2 that is not unit length (here |n2| = 3) your result is wrong: n1 - (n1·n2) n2 "
                           "assumes |n2| = 1. Normalise n2 first.", mistake="n2 not normalised")
     return passed("unit length, orthogonal to n2, and the closest such direction to n1.")
+
+
+def check_feature_edit(edit_in_features) -> bool:
+    """Check ``edit_in_features(G, z (B, z_dim), n (d_h,), alpha) -> images``: the edit ``h + α n`` made on
+    ``h = G.blocks[0](z)`` (after block 0's ReLU), then the remaining blocks."""
+    from gancourse.editing import FeatureSpace
+    from gancourse.models.dcgan import Generator
+
+    torch.manual_seed(11)
+    G = Generator(z_dim=8, image_size=16, width=4).eval().requires_grad_(False)
+    fs = FeatureSpace(G)
+    g = torch.Generator().manual_seed(12)
+    z = torch.randn(4, 8, generator=g)
+    n = torch.randn(fs.z_dim, generator=g)
+    n = n / n.norm()
+    alpha = 2.0
+    h = fs.features(z)
+    expected = fs(h + alpha * n)
+    with torch.no_grad():
+        out = run_learner(edit_in_features, G, z.clone(), n.clone(), alpha, name="edit_in_features")
+    if not isinstance(out, torch.Tensor):
+        raise CheckFailed(f"`edit_in_features` must return the images as a torch.Tensor, got {type(out).__name__}.",
+                          mistake="not a tensor")
+    out = out.detach().float()
+    if tuple(out.shape) != tuple(expected.shape):
+        raise CheckFailed(f"expected images of shape {tuple(expected.shape)}, got {tuple(out.shape)}. Run block 0 on "
+                          "z as (B, z_dim, 1, 1), add α n reshaped to h's shape, then run blocks 1, 2, ... on the result.",
+                          mistake="shape")
+    if torch.allclose(out, expected, atol=1e-4):
+        return passed("h = block0(z), h + α n, then the remaining blocks: the same images as editing.FeatureSpace.")
+    with torch.no_grad():
+        if torch.allclose(out, G(z), atol=1e-4):
+            raise CheckFailed("these are the unedited faces G(z): add α n to h before running the remaining blocks.",
+                              mistake="not edited")
+        for wrong_alpha in (1.0, 2 * alpha):
+            if torch.allclose(out, fs(h + wrong_alpha * n), atol=1e-4):
+                raise CheckFailed(f"the edit moved h by {wrong_alpha:g} n, not α n with α = {alpha:g}: multiply the "
+                                  "direction by α once.", mistake="alpha")
+        pre = G.blocks[0][:-1](z[:, :, None, None])  # block 0 without its final ReLU
+        before_relu = torch.relu(pre + alpha * n.view(pre.shape[1:]))
+        for block in G.blocks[1:]:
+            before_relu = block(before_relu)
+        if torch.allclose(out, before_relu, atol=1e-4):
+            raise CheckFailed("you edited before block 0's ReLU. h is the block's *output* (after the ReLU): the "
+                              "ReLU is what makes h a non-linear function of z.", mistake="before the ReLU")
+    raise CheckFailed("the images differ from h = block0(z), h + α n, then blocks 1, 2, ... Check that you run block 0 "
+                      "once, reshape n to h's shape (C, s, s), and run every remaining block in order.",
+                      mistake="wrong images")
