@@ -205,7 +205,7 @@ class EditExplorer(_Explorer):
         source = state.get("start from", self.SAMPLE)
         if source == self.SAMPLE:
             key = ("seed", int(state.get("seed", 0)))
-            make_z = lambda: self._seed_latent(key[1])
+            make_z = lambda: editing.sample_latents(self.G, 1, key[1]).to(self.device)  # a FeatureSpace's too
         elif source in self.sources:
             key = ("source", source)
             make_z = lambda: self.sources[source]
@@ -218,12 +218,6 @@ class EditExplorer(_Explorer):
                 return z, self.G(z)
 
         return self._base_cache.get_or(key, make)
-
-    def _seed_latent(self, seed: int) -> torch.Tensor:
-        z = _latent(seed, editing._z_dim(self.G.G) if isinstance(self.G, editing.FeatureSpace) else self.d)
-        if isinstance(self.G, editing.FeatureSpace):
-            z = self.G.features(z.to(self.device))  # the seed's face, seen from the feature layer
-        return z.to(self.device)
 
     @torch.inference_mode()
     def render(self, state: Mapping) -> bytes:
