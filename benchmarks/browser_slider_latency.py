@@ -13,7 +13,11 @@ WebSocket (TCP_NODELAY, see gancourse/lab_connection.py); ``--compare-stock`` ad
 jupyter_server's default connection. The harness does nothing in the page while a move is timed
 (no DOM queries, no polling: it awaits a promise the page resolves).
 
-    python benchmarks/browser_slider_latency.py [--moves 50] [--only NAME] [--compare-stock]
+Run to run, on 2 shared cores, a slider's median moves by several milliseconds (the browser, the server
+and the kernel compete for the same cores), so ``--rounds R`` repeats each row R times, each in a
+fresh JupyterLab and browser, pools the moves and also prints every round's own median.
+
+    python benchmarks/browser_slider_latency.py [--moves 50] [--rounds 3] [--only NAME] [--compare-stock]
 """
 
 from __future__ import annotations
@@ -107,6 +111,8 @@ def split(move: dict) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--moves", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="repeat each row this many times, each in a fresh JupyterLab and browser; moves are pooled")
     parser.add_argument("--only", default=None, help="run only targets whose name contains this")
     parser.add_argument("--windowing", default="contentVisibility",
                         help="JupyterLab's notebook windowing mode (its default: contentVisibility; the tests use none)")
@@ -115,13 +121,15 @@ def main() -> int:
     parser.add_argument("--compare-stock", action="store_true",
                         help="also run each slider with jupyter_server's default kernel WebSocket, row after row")
     args = parser.parse_args()
+    if args.moves < 1 or args.rounds < 1:
+        parser.error("--moves and --rounds must be at least 1")
     reason = jb.browser_unavailable_reason()
     if reason:
         print(f"skipped: {reason}")
         return 0
     root = Path(__file__).resolve().parent.parent
-    print("| slider | moves | median ms | p95 ms | key -> message sent | first reply from the kernel | "
-          "kernel work (callback incl.) | image message -> painted |\n| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| slider | moves | median ms | p95 ms | round medians ms | key -> message sent | first reply from the kernel | "
+          "kernel work (callback incl.) | image message -> painted |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, notebook, description, nth in TARGETS:
         if args.only and args.only not in name:
             continue
@@ -130,16 +138,23 @@ def main() -> int:
             continue
         for stock in ([args.stock_connection, True] if args.compare_stock and not args.stock_connection
                       else [args.stock_connection]):
-            # a fresh JupyterLab per lesson: a second notebook opened in the same server can stall
-            with jb.jupyterlab_server(args.windowing, stock) as base, jb.chromium_page() as page:
-                page.add_init_script(HOOK)
-                moves = measure(page, base, notebook, description, nth, args.moves)
+            moves, round_medians = [], []
+            for _round in range(args.rounds):
+                # a fresh JupyterLab per lesson: a second notebook opened in the same server can stall
+                with jb.jupyterlab_server(args.windowing, stock) as base, jb.chromium_page() as page:
+                    page.add_init_script(HOOK)
+                    these = measure(page, base, notebook, description, nth, args.moves)
+                moves += these
+                round_medians.append(statistics.median(m["total"] for m in these))
             lat = sorted(m["total"] for m in moves)
             p95 = lat[min(len(lat) - 1, int(round(0.95 * (len(lat) - 1))))]
             parts = " | ".join(f"{statistics.median(m[k] for m in moves):.1f}" for k in ("sent", "to kernel", "kernel", "painted"))
             label = f"{name}, stock kernel WebSocket" if stock else name
-            print(f"| {label} | {len(lat)} | {statistics.median(lat):.1f} | {p95:.1f} | {parts} |", flush=True)
-    print("\n(parts are medians over the moves, so they need not add up to the total's median; "
+            rounds = ", ".join(f"{r:.1f}" for r in round_medians)
+            print(f"| {label} | {len(lat)} | {statistics.median(lat):.1f} | {p95:.1f} | {rounds} | {parts} |", flush=True)
+    print(f"\n({args.rounds} round(s) of {args.moves} moves per row, each round in a fresh JupyterLab and browser; "
+          "median and p95 over all of a row's moves; "
+          "parts are medians over the moves, so they need not add up to the total's median; "
           "'message sent' is the page handing the slider's comm message to its WebSocket; the first reply is the kernel's busy status for the slider's message, back in the page; kernel work runs from it to the message with the new image; "
           f"JupyterLab windowing mode {args.windowing}; 'stock kernel WebSocket' rows use jupyter_server's default connection "
           "(Nagle's algorithm on) instead of make lab's gancourse.lab_connection)")
