@@ -281,3 +281,40 @@ def test_train_recipe_runs_tiny_and_writes_a_loadable_checkpoint(module, name, b
     assert card["metrics"]
     model = zoo.load(name, device="cpu", weights_dir=tmp_path)
     assert type(model).__name__ == zoo.entry(name).architecture.split(":")[1]
+
+
+# --------------------------------------------------------------------------------------------------
+# faces_stylegan: snapshot selection
+
+
+def _small_style_entry():
+    entry = zoo.entry("faces_stylegan")
+    return zoo.ZooEntry(name=entry.name, architecture=entry.architecture, sha256=entry.sha256, summary="",
+                        kind=entry.kind, config={**entry.config, "channels": [8, 8, 8, 8]})
+
+
+def _params(model) -> dict:
+    return {k: v.detach().clone() for k, v in model.named_parameters()}
+
+
+def test_faces_stylegan_keeps_the_snapshot_with_the_best_selection_rate(monkeypatch):
+    """Checks from half-way on; the returned generator is the best-scoring snapshot, not the last one."""
+    from gancourse import zoo_style
+
+    scripted, seen = iter([0.2, 0.6, 0.4, 0.5]), []
+
+    def fake_rate(G, classifier):
+        seen.append(_params(G))
+        return next(scripted)
+
+    monkeypatch.setattr(zoo_style, "_selection_rate", fake_rate)
+    monkeypatch.setattr(zoo_style, "SNAPSHOT_EVERY", 1)
+    G, notes = zoo_style.train_faces_stylegan(_small_style_entry(), steps=6, batch_size=2, seed=0,
+                                              device="cpu", log=lambda message: None)
+    selection = notes["snapshot_selection"]
+    assert selection["checked"] == [[3, 0.2], [4, 0.6], [5, 0.4], [6, 0.5]]
+    assert selection["chosen_step"] == 4
+    kept = _params(G)
+    assert all(torch.equal(kept[k], seen[1][k]) for k in kept)  # step 4's snapshot ...
+    assert not all(torch.equal(kept[k], seen[3][k]) for k in kept)  # ... not the last one
+
