@@ -164,6 +164,18 @@ def test_attribute_from_rules():
     assert cont.tolist() == [True, True, False]  # 0.5 is a tie: counts for the right parent
 
 
+def test_selection_rates_equal_one_mixing_rate_per_crossover():
+    """The shared-A/B shortcut gives exactly what mixing_rate gives crossover by crossover (seed 1)."""
+    from gancourse import style_mixing, zoo
+
+    G, classifier = zoo.load("faces_stylegan", device="cpu"), zoo.load("face_classifier", device="cpu")
+    rates = style_mixing.selection_rates(G, classifier, n=60)
+    one_by_one = {c: style_mixing.mixing_rate(G, classifier, n=60, crossover=c, seed=1)["mixing_rate"]
+                  for c in range(1, G.num_layers)}
+    assert rates == one_by_one
+    assert len(set(rates.values())) > 1  # the crossover matters: not a constant
+
+
 # ---- pix2pix and CycleGAN -------------------------------------------------------------------------
 
 
