@@ -87,6 +87,10 @@ def mixing_rate(G: nn.Module, classifier: nn.Module, n: int = 500, crossover: in
 def score_mixes(classifier: nn.Module, pa: torch.Tensor, pb: torch.Tensor, pm: torch.Tensor) -> dict:
     """Each attribute's "from A" / "from B" rate and the mixing rate, from attributes (N, A) of A, B, mix."""
     names = classifier.attribute_names
+    shapes = [tuple(x.shape) for x in (pa, pb, pm)]
+    if len(set(shapes)) != 1 or len(shapes[0]) != 2 or shapes[0][1] != len(names):
+        raise ValueError(f"score_mixes needs the attributes of A, B and the mix as three (N, {len(names)}) "
+                         f"tensors from read_attributes, got shapes {shapes}")
     ok = torch.ones(len(pa), dtype=torch.bool)
     report = {}
     for attr, from_a in [(x, True) for x in COARSE_ATTRIBUTES] + [(x, False) for x in COLOUR_ATTRIBUTES]:

@@ -17,6 +17,7 @@ like any other reference model. Train (and write the model card) with::
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from pathlib import Path
@@ -102,10 +103,8 @@ def _log(message: str) -> None:
 SNAPSHOT_EVERY = 500  # steps between checks of the EMA generator's mixing rate (second half of a run)
 
 
-def _selection_rate(G: nn.Module, classifier: nn.Module | None) -> float | None:
-    """Best mixing rate over crossovers on the selection pairs (seed 1), or None without a classifier."""
-    if classifier is None:
-        return None
+def _selection_rate(G: nn.Module, classifier: nn.Module) -> float:
+    """Best mixing rate over crossovers on the selection pairs (seed 1)."""
     from gancourse import style_mixing
 
     return max(style_mixing.selection_rates(G.eval(), classifier).values())
@@ -122,8 +121,6 @@ def train_faces_stylegan(entry, steps, batch_size, seed, device, log, max_second
     half-way (seed 5, 14,000 steps: 0.26-0.32), while runs differ a lot (0.24 to 0.71), so this
     records the trajectory more than it rescues a run.
     """
-    import copy
-
     from gancourse.models.stylegan import StyleDiscriminator, StyleGenerator
     from gancourse.train import EMA
     from gancourse.zoo_train import face_set, from_uint8
@@ -168,12 +165,10 @@ def train_faces_stylegan(entry, steps, batch_size, seed, device, log, max_second
         nonlocal best
         snapshot = copy.deepcopy(ema.model).cpu()
         rate = _selection_rate(snapshot, classifier)
-        if rate is None:
-            return
         checked.append((step_count, rate))
         log(f"step {step_count}: mixing rate on the selection pairs {rate:.3f}")
         if best is None or rate > best[0]:
-            best = (rate, step_count, copy.deepcopy(ema.model.state_dict()))
+            best = (rate, step_count, snapshot.state_dict())
 
     G.train()
     D.train()
@@ -210,7 +205,8 @@ def train_faces_stylegan(entry, steps, batch_size, seed, device, log, max_second
             log(f"step {done}/{steps} D {d_loss.item():.3f} G {g_loss.item():.3f} "
                 f"({time.perf_counter() - start:.0f} s)")
         out_of_time = max_seconds is not None and time.perf_counter() - start > max_seconds
-        if done == steps or out_of_time or (done >= first_check and done % SNAPSHOT_EVERY == 0):
+        if classifier is not None and (done == steps or out_of_time
+                                       or (done >= first_check and done % SNAPSHOT_EVERY == 0)):
             check_snapshot(done)
         if out_of_time:
             log(f"time budget reached after {done} steps")

@@ -176,6 +176,17 @@ def test_selection_rates_equal_one_mixing_rate_per_crossover():
     assert len(set(rates.values())) > 1  # the crossover matters: not a constant
 
 
+def test_score_mixes_names_wrong_shapes():
+    from types import SimpleNamespace
+
+    from gancourse.style_mixing import score_mixes
+
+    classifier = SimpleNamespace(attribute_names=["hair_style", "hair_color"], continuous=[])
+    good = torch.zeros(4, 2)
+    with pytest.raises(ValueError, match=r"three \(N, 2\) tensors.*\(4, 3\)"):
+        score_mixes(classifier, good, good, torch.zeros(4, 3))
+
+
 # ---- pix2pix and CycleGAN -------------------------------------------------------------------------
 
 
