@@ -6,7 +6,7 @@ import torch
 from gancourse.data import faces
 from gancourse.models.classifier import AttributeClassifier
 from gancourse.models.conditional import ConditionalGenerator, ProjectionDiscriminator
-from gancourse.zoo import FACE_ATTRIBUTES, FACE_CLASSES
+from gancourse.data.faces import FACE_ATTRIBUTES, FACE_CLASSES
 
 
 def test_face_attribute_spec_matches_the_dataset():

@@ -1,4 +1,4 @@
-"""The training loop: gradient isolation of each step, the NaN guard, EMA, checkpoints, resume."""
+"""The training loop: gradient isolation of each step, the NaN guard, EMA, hooks, stop, resume."""
 
 import os
 
@@ -141,60 +141,6 @@ def test_nan_guard_on_exploding_generator_loss():
         train.fit(G, D, ring_data(), 3, batch_size=8, progress=False)
 
 
-def test_checkpoint_round_trip_is_bit_exact(tmp_path):
-    G, D = small_dcgan()
-    state = train.fit(G, D, torch.rand(32, 3, 16, 16) * 2 - 1, 3, batch_size=8, progress=False)
-    path = train.save_state(tmp_path / "ck.safetensors", state)
-    G2, D2 = small_dcgan(seed=1)
-    opt_g, opt_d = adam(G2), adam(D2)
-    meta = train.restore_checkpoint(path, G=G2, D=D2, opt_g=opt_g, opt_d=opt_d)
-    assert meta["step"] == 3 and meta["history"]["step"] == [1, 2, 3]
-    for a, b in zip(list(G.state_dict().values()) + list(D.state_dict().values()),
-                    list(G2.state_dict().values()) + list(D2.state_dict().values())):
-        assert torch.equal(a, b)
-    saved, loaded = state.opt_d.state_dict(), opt_d.state_dict()
-    for index, entry in saved["state"].items():
-        for key, value in entry.items():
-            assert torch.equal(value, loaded["state"][index][key])
-    assert loaded["param_groups"][0]["betas"] == (0.5, 0.999)
-    rebuilt = train.build_model(path, "G_ema")
-    assert isinstance(rebuilt, Generator) and rebuilt.config == G.config
-    with open(path, "rb") as handle:
-        assert b"pickle" not in handle.read(200)
-
-
-def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
-    G, D = small_dcgan()
-    path = train.save_checkpoint(tmp_path / "ck.safetensors", G=G, D=D, step=1)
-    before = path.read_bytes()
-    with torch.no_grad():
-        next(G.parameters()).add_(1.0)
-
-    def interrupted(src, dst):
-        raise KeyboardInterrupt  # Ctrl-C after the temp file was written, before the rename
-
-    monkeypatch.setattr(os, "replace", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        train.save_checkpoint(path, G=G, D=D, step=2)
-    monkeypatch.undo()
-    assert path.read_bytes() == before, "the old checkpoint must be intact"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ck.safetensors"], "no temp file left behind"
-    assert train.load_checkpoint(path)[1]["step"] == 1
-
-
-def test_checkpoint_errors(tmp_path):
-    G, D = small_dcgan()
-    with pytest.raises(ValueError, match=r"\.safetensors"):
-        train.save_checkpoint(tmp_path / "ck.pt", G=G)
-    with pytest.raises(FileNotFoundError):
-        train.load_checkpoint(tmp_path / "missing.safetensors")
-    path = train.save_checkpoint(tmp_path / "ck.safetensors", G=G)
-    with pytest.raises(ValueError, match="was built with"):
-        train.restore_checkpoint(path, G=Generator(z_dim=8, image_size=16, width=8))
-    with pytest.raises(KeyError, match="no 'D'"):
-        train.restore_checkpoint(path, D=D)
-
-
 def test_resume_continues_identically(tmp_path):
     data = torch.rand(64, 3, 16, 16) * 2 - 1
     kwargs = dict(batch_size=8, progress=False, ema=0.9, seed=5)
@@ -228,3 +174,156 @@ def test_fit_compiled_trains_the_same_models_and_matches_eager():
     assert compiled.history["d_loss"][0] == pytest.approx(eager.history["d_loss"][0], rel=1e-3)
     for p_c, p_e in zip(G_c.parameters(), G_e.parameters()):
         assert torch.allclose(p_c, p_e, atol=1e-4)
+
+
+# ----------------------------------------------------------------------------- the loop's hooks
+def test_fit_conditional_labels_reach_g_and_d():
+    from gancourse.models.conditional import ConditionalGenerator, ProjectionDiscriminator
+
+    classes = {"hair": 3, "glasses": 2}
+    torch.manual_seed(0)
+    G = ConditionalGenerator(z_dim=8, image_size=16, channels=3, width=4, classes=classes, embed_dim=4)
+    D = ProjectionDiscriminator(image_size=16, channels=3, width=4, classes=classes)
+    seen = []
+    forward = D.forward
+    D.forward = lambda x, labels: seen.append(labels.clone()) or forward(x, labels)
+    images = torch.rand(20, 3, 16, 16) * 2 - 1
+    labels = torch.stack([torch.arange(20) % 3, torch.arange(20) % 2], 1)
+    state = train.fit(G, D, (images, labels), 3, batch_size=4, labels=True, loss="hinge",
+                      progress=False, seed=1)
+    assert state.step == 3 and len(seen) == 9  # real + fake in the D step, fake in the G step
+    # each step's D calls see the labels of the real rows drawn in that step
+    for k in range(3):
+        assert torch.equal(seen[3 * k], seen[3 * k + 1]) and torch.equal(seen[3 * k], seen[3 * k + 2])
+    assert not all(torch.equal(seen[0], s) for s in seen[3:]), "labels must change with the batch"
+
+
+def test_fit_lazy_r1_runs_every_k_steps_with_k_times_the_weight(monkeypatch):
+    from gancourse import losses
+
+    weights = []
+    r1 = losses.r1_penalty
+    monkeypatch.setattr(losses, "r1_penalty", lambda D, real: weights.append(1) or r1(D, real))
+    G, D = MLPGenerator(hidden=8), MLPDiscriminator(hidden=8)
+    called = []
+    d_step = train.steps.d_step
+    monkeypatch.setattr(train.loop, "d_step", lambda *a, **k: called.append(k["r1_weight"]) or d_step(*a, **k))
+    train.fit(G, D, ring_data(), 9, batch_size=8, r1_weight=0.5, r1_every=4, progress=False)
+    assert called == [2.0, 0, 0, 0, 2.0, 0, 0, 0, 2.0] and len(weights) == 3
+
+
+def test_ema_warmup_forgets_the_start_quickly():
+    model = torch.nn.Linear(2, 1)
+    ema = train.EMA(model, beta=0.999, warmup=True)
+    with torch.no_grad():
+        model.weight.add_(1.0)
+    ema.update(model, step=0)  # beta = min(0.999, 1/10)
+    assert torch.allclose(ema.model.weight, 0.1 * (model.weight - 1.0) + 0.9 * model.weight)
+    assert train.EMA(model, 0.999).beta == 0.999
+
+
+def test_fit_style_mixing_feeds_two_styles():
+    from gancourse.models.stylegan import StyleDiscriminator, StyleGenerator
+
+    torch.manual_seed(0)
+    G = StyleGenerator(z_dim=8, w_dim=8, image_size=16, channels=[8, 8, 8], mapping_depth=2)
+    D = StyleDiscriminator(image_size=16, width=4)
+    mixed = []
+    synthesis = G.synthesis
+    G.synthesis = lambda ws, *a: mixed.append(not torch.allclose(ws[:, 0], ws[:, -1])) or synthesis(ws, *a)
+    train.fit(G, D, torch.rand(16, 3, 16, 16) * 2 - 1, 6, batch_size=4, mixing=1.0, progress=False)
+    assert mixed and all(mixed), "with mixing=1 every fake batch mixes two latents"
+    mixed.clear()
+    train.fit(G, D, torch.rand(16, 3, 16, 16) * 2 - 1, 3, batch_size=4, mixing=0.0, progress=False)
+    assert mixed and not any(mixed)
+
+
+def test_fit_custom_step_shares_the_loop_nan_guard_and_schedule():
+    model = torch.nn.Linear(2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    lrs = []
+
+    def step(state, batch):
+        loss = (model(batch) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        return {"loss": loss.detach()}
+
+    state = train.fit(model, None, torch.randn(32, 2), 4, batch_size=8, step=step, opt_g=opt,
+                      ema=None, progress=False, lr_schedule=lambda t, steps: 1 - t / steps)
+    assert state.history["step"] == [1, 2, 3, 4] and len(state.history["loss"]) == 4
+    assert lrs == pytest.approx([0.1, 0.075, 0.05, 0.025])
+    with pytest.raises(FloatingPointError, match="step 1: loss is nan"):
+        train.fit(model, None, torch.full((8, 2), float("nan")), 3, batch_size=4, step=step,
+                  opt_g=opt, ema=None, progress=False)
+    with pytest.raises(ValueError, match="needs a discriminator"):
+        train.fit(model, None, torch.randn(8, 2), 1, progress=False)
+
+
+def test_stop_request_and_sigusr1_end_the_run_with_a_checkpoint(tmp_path):
+    import signal
+
+    from gancourse import checkpoint
+
+    G, D = MLPGenerator(hidden=8), MLPDiscriminator(hidden=8)
+    path = tmp_path / "run.safetensors"
+
+    def signal_at_3(state):
+        if state.step == 3:
+            os.kill(os.getpid(), signal.SIGUSR1)
+
+    previous = signal.getsignal(signal.SIGUSR1)
+    state = train.fit(G, D, ring_data(), 50, batch_size=8, progress=False, checkpoint=path,
+                      callbacks=[signal_at_3])
+    assert state.step == 3 and "SIGUSR1" in state.stopped
+    assert checkpoint.load_checkpoint(path)[1]["step"] == 3
+    assert signal.getsignal(signal.SIGUSR1) == previous, "fit restores the previous handler"
+    state = train.fit(G, D, ring_data(), 50, batch_size=8, progress=False, max_seconds=0.0)
+    assert state.step == 1 and state.stopped == "time budget"
+    resumed = train.fit(G, D, ring_data(), 5, batch_size=8, progress=False, resume=path)
+    assert resumed.step == 5 and resumed.stopped is None
+
+
+def test_fit_refuses_images_outside_minus_one_one_and_empty_data():
+    G, D = small_dcgan()
+    with pytest.raises(ValueError, match=r"\[-1, 1\].*x / 127.5 - 1"):
+        train.fit(G, D, torch.rand(8, 3, 16, 16) * 255, 2, batch_size=4, progress=False)
+    with pytest.raises(ValueError, match="N >= 1"):
+        train.fit(G, D, torch.zeros(0, 3, 16, 16), 2, batch_size=4, progress=False)
+
+
+DISTRIBUTED_SCRIPT = """
+import sys, torch
+from gancourse import train
+from gancourse.models import Discriminator, Generator
+torch.manual_seed(int(sys.argv[2]))  # different start per rank: fit must broadcast rank 0's
+G, D = Generator(z_dim=8, image_size=16, channels=3, width=4), Discriminator(16, 3, 4)
+data = torch.rand(64, 3, 16, 16) * 2 - 1
+state = train.fit(G, D, data, 4, batch_size=8, progress=False, ema=0.9, seed=3, r1_weight=0.1)
+rank = torch.distributed.get_rank()
+torch.save({"G": G.state_dict(), "ema": state.G_ema.state_dict(), "hist": state.history},
+           f"{sys.argv[1]}/rank{rank}.pt")
+"""
+
+
+def test_fit_under_torchrun_keeps_two_cpu_processes_identical(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "run.py"
+    script.write_text(DISTRIBUTED_SCRIPT.replace("int(sys.argv[2])", "torch.initial_seed() % 7 + __import__('os').getpid()"))
+    torchrun = Path(sys.executable).with_name("torchrun")
+    result = subprocess.run([str(torchrun), "--standalone", "--nproc_per_node", "2", str(script),
+                             str(tmp_path)], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    a, b = (torch.load(tmp_path / f"rank{r}.pt") for r in (0, 1))
+    for key in ("G", "ema"):
+        for name in a[key]:
+            assert torch.equal(a[key][name], b[key][name]), f"{key}/{name} differs between ranks"
+    assert a["hist"] == b["hist"], "the logged losses are the average over both processes"
+    fresh = Generator(z_dim=8, image_size=16, channels=3, width=4).state_dict()
+    assert any(not torch.equal(a["G"][k], fresh[k]) for k in fresh)

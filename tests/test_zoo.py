@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from gancourse import zoo
+from gancourse import checkpoint, zoo
 from gancourse.models.classifier import AttributeClassifier
-from gancourse.zoo_style import RECIPES as STYLE_RECIPES
-from gancourse.zoo_train import RECIPES
+from gancourse.zoo import cli, registry
+from gancourse.zoo.recipes import RECIPES
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED_CARD_FIELDS = {"name", "command", "seed", "data", "steps", "wall_time_s", "machine", "metrics",
@@ -34,7 +34,7 @@ ARCH = "gancourse.models.classifier:AttributeClassifier"
 
 
 def _save(model, folder: Path, name: str) -> str:
-    sha = zoo.save_checkpoint(model, folder / f"{name}.safetensors", ARCH)
+    sha = checkpoint.save_weights(model, folder / f"{name}.safetensors", ARCH)
     zoo.write_card(folder / f"{name}.json", {"name": name, "sha256": sha, "metrics": {"acc": 1.0}})
     return sha
 
@@ -46,8 +46,8 @@ def tiny_zoo(tmp_path, monkeypatch):
     sha = _save(model, tmp_path, "tiny")
     tiny = zoo.ZooEntry(name="tiny", architecture=ARCH, config=model.config, sha256=sha,
                         summary="a tiny test classifier", kind="classifier")
-    monkeypatch.setattr(zoo, "REGISTRY", {"tiny": tiny})
-    monkeypatch.setattr(zoo, "WEIGHTS_DIR", tmp_path)
+    monkeypatch.setattr(registry, "REGISTRY", {"tiny": tiny})
+    monkeypatch.setattr(registry, "WEIGHTS_DIR", tmp_path)
     return tmp_path, model
 
 
@@ -104,7 +104,7 @@ def test_wrong_hash_names_the_fix(tiny_zoo):
     folder, model = tiny_zoo
     with torch.no_grad():
         next(model.parameters()).add_(0.5)  # a valid file, but not the pinned one
-    zoo.save_checkpoint(model, folder / "tiny.safetensors", ARCH)
+    checkpoint.save_weights(model, folder / "tiny.safetensors", ARCH)
     with pytest.raises(zoo.HashMismatchError, match="expects.*restore the shipped file.*weights_dir"):
         zoo.load("tiny")
 
@@ -112,17 +112,17 @@ def test_wrong_hash_names_the_fix(tiny_zoo):
 def test_checkpoint_of_another_architecture_is_refused(tiny_zoo, monkeypatch):
     folder, _ = tiny_zoo
     other = _tiny_model(width=6)  # same class, other config: every conv has another shape
-    sha = zoo.save_checkpoint(other, folder / "tiny.safetensors", ARCH)
-    monkeypatch.setitem(zoo.REGISTRY, "tiny", zoo.REGISTRY["tiny"].__class__(
-        **{**zoo.REGISTRY["tiny"].__dict__, "sha256": sha}))  # the hash is right, the architecture is not
+    sha = checkpoint.save_weights(other, folder / "tiny.safetensors", ARCH)
+    monkeypatch.setitem(registry.REGISTRY, "tiny", registry.REGISTRY["tiny"].__class__(
+        **{**registry.REGISTRY["tiny"].__dict__, "sha256": sha}))  # the hash is right, the architecture is not
     with pytest.raises(zoo.ArchitectureMismatchError, match="another shape.*checkpoint of another model.*zoo train tiny"):
         zoo.load("tiny")
     from gancourse.models.dcgan import Generator
 
     generator = Generator(z_dim=8, image_size=16, channels=3, width=4)
-    sha = zoo.save_checkpoint(generator, folder / "tiny.safetensors", "gancourse.models.dcgan:Generator")
-    monkeypatch.setitem(zoo.REGISTRY, "tiny", zoo.REGISTRY["tiny"].__class__(
-        **{**zoo.REGISTRY["tiny"].__dict__, "sha256": sha}))
+    sha = checkpoint.save_weights(generator, folder / "tiny.safetensors", "gancourse.models.dcgan:Generator")
+    monkeypatch.setitem(registry.REGISTRY, "tiny", registry.REGISTRY["tiny"].__class__(
+        **{**registry.REGISTRY["tiny"].__dict__, "sha256": sha}))
     with pytest.raises(zoo.ArchitectureMismatchError, match="missing.*unexpected.*file says it holds gancourse.models.dcgan:Generator"):
         zoo.load("tiny")
 
@@ -158,14 +158,14 @@ def test_loading_never_unpickles(tiny_zoo, monkeypatch):
 
 
 def test_zoo_source_uses_no_pickle():
-    for path in [ROOT / "gancourse" / "zoo.py", *(ROOT / "gancourse").glob("zoo_*.py")]:
+    for path in [ROOT / "gancourse" / "checkpoint.py", *(ROOT / "gancourse" / "zoo").rglob("*.py")]:
         text = path.read_text()
         for banned in ("torch.load", "torch.save", "import pickle", "pickle."):
             assert banned not in text, f"{path.name} uses {banned}"
 
 
 def test_list_command_prints_names_sizes_and_metrics(tiny_zoo, capsys):
-    assert zoo.main(["list"]) == 0
+    assert cli.main(["list"]) == 0
     out = capsys.readouterr().out
     assert "tiny" in out and " MB" in out and "acc=1" in out and "total" in out
 
@@ -237,7 +237,7 @@ def test_shipped_files_are_all_safetensors_and_parse():
         assert name.endswith((".safetensors", ".json")), f"{name}: the zoo ships only safetensors and json"
         if name.endswith(".safetensors"):
             with safe_open(str(folder / name), framework="pt") as handle:
-                assert handle.metadata()["format"] == zoo.FORMAT
+                assert handle.metadata()["format"] == checkpoint.WEIGHTS_FORMAT
     registered = {zoo.entry(n).filename for n in SHIPPED} | {zoo.entry(n).card_filename for n in SHIPPED}
     assert set(files) == registered, "every shipped file belongs to a registry entry, and vice versa"
 
@@ -260,61 +260,137 @@ def test_list_command_runs_as_a_module():
 # training recipes, tiny
 
 
-TINY_RUNS = ([("gancourse.zoo", name, "4", "32") for name in sorted(RECIPES)]
-             + [("gancourse.zoo_style", name, "2", "8") for name in sorted(STYLE_RECIPES)])
+TINY = {name: ("2", "8") if name in ("faces_stylegan", "adain_decoder", "pix2pix_painter",
+                                      "cyclegan_painter") else ("4", "32") for name in RECIPES}
 
 
-@pytest.mark.parametrize(("module", "name", "batch", "eval_samples"), TINY_RUNS)
-def test_train_recipe_runs_tiny_and_writes_a_loadable_checkpoint(module, name, batch, eval_samples, tmp_path):
-    """``python -m MODULE train NAME --steps 2`` into a folder: a checkpoint and card that load.
+def test_every_registered_model_has_a_recipe_and_a_measure():
+    from gancourse.zoo.evaluate import MEASURES
 
-    gancourse.zoo_style's recipes go through the same driver with the style models' own measures.
-    """
-    import importlib
+    assert set(RECIPES) == set(zoo.names())
+    assert {zoo.entry(n).kind for n in zoo.names()} <= set(MEASURES) == set(registry.KINDS)
 
-    args = ["train", name, "--steps", "2", "--out", str(tmp_path), "--batch-size", batch, "--eval-samples", eval_samples]
-    assert importlib.import_module(module).main(args) == 0
+
+def test_importing_the_zoo_loads_no_training_code():
+    code = ("import sys; from gancourse import zoo; zoo.load('digits_dcgan', device='cpu'); "
+            "print(sorted(m for m in sys.modules if m.startswith('gancourse')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    loaded = result.stdout
+    for heavy in ("gancourse.train", "gancourse.zoo.recipes", "gancourse.zoo.evaluate",
+                  "gancourse.metrics", "gancourse.style"):
+        assert f"'{heavy}" not in loaded, f"zoo.load imported {heavy}"
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_train_recipe_runs_tiny_and_writes_a_loadable_checkpoint(name, tmp_path):
+    """``python -m gancourse.zoo train NAME --steps 2 --out DIR``: a checkpoint and card that load;
+    the card's training section starts with the recipe's settings."""
+    batch, eval_samples = TINY[name]
+    args = ["train", name, "--steps", "2", "--out", str(tmp_path), "--batch-size", batch,
+            "--eval-samples", eval_samples]
+    assert cli.main(args) == 0
     card = json.loads((tmp_path / f"{name}.json").read_text())
     assert REQUIRED_CARD_FIELDS <= set(card)
     assert card["steps"] == 2 and card["sha256"] == zoo.sha256_of(tmp_path / f"{name}.safetensors")
-    assert card["command"].startswith(f"python -m {module} train {name} --steps 2")
+    assert card["command"].startswith(f"python -m gancourse.zoo train {name} --steps 2")
     assert card["metrics"]
+    settings = json.loads(json.dumps(RECIPES[name].settings))
+    assert {k: card["training"][k] for k in settings} == settings
     model = zoo.load(name, device="cpu", weights_dir=tmp_path)
     assert type(model).__name__ == zoo.entry(name).architecture.split(":")[1]
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_sigusr1_stops_every_recipe_cleanly_with_its_checkpoint(name, tmp_path, monkeypatch):
+    """``kill -USR1 PID`` during training: the recipe stops after that step and the weights and
+    card are still written, with the steps actually done."""
+    import os
+    import signal
+
+    from gancourse import train
+
+    fit = train.fit
+
+    def fit_that_gets_a_signal(*args, callbacks=(), **kwargs):
+        def signal_at_2(state):
+            if state.step == 2:
+                os.kill(os.getpid(), signal.SIGUSR1)
+
+        return fit(*args, callbacks=[*callbacks, signal_at_2], **kwargs)
+
+    monkeypatch.setattr(train, "fit", fit_that_gets_a_signal)
+    batch, _ = TINY[name]
+    assert cli.main(["train", name, "--steps", "50", "--out", str(tmp_path), "--batch-size",
+                     batch, "--eval-samples", "32"]) == 0
+    card = json.loads((tmp_path / f"{name}.json").read_text())
+    assert card["steps"] == 2 and card["steps_requested"] == 50
+    assert "SIGUSR1" in card["training"]["stopped_early"]
+    assert zoo.load(name, device="cpu", weights_dir=tmp_path) is not None
+
+
+def test_sigusr1_from_another_process_stops_a_training_command(tmp_path):
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "gancourse.zoo", "train", "digits_dcgan",
+                             "--steps", "100000", "--batch-size", "8", "--eval-samples", "32",
+                             "--out", str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    lines = []
+    for line in proc.stdout:  # wait until training has started
+        lines.append(line)
+        if "step 1/" in line:
+            break
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGUSR1)
+    output = "".join(lines) + proc.communicate(timeout=240)[0]
+    assert proc.returncode == 0, output
+    card = json.loads((tmp_path / "digits_dcgan.json").read_text())
+    assert 1 <= card["steps"] < 100000 and "stopping after" in output
+
+
+def test_training_into_the_shipped_folder_is_refused(tmp_path):
+    from gancourse.zoo.recipes import train
+
+    with pytest.raises(ValueError, match="overwrite a shipped file"):
+        train("digits_dcgan", zoo.WEIGHTS_DIR, steps=1)
+    with pytest.raises(SystemExit):
+        cli.main(["train", "digits_dcgan", "--steps", "1"])  # --out is required
 
 
 # --------------------------------------------------------------------------------------------------
 # faces_stylegan: snapshot selection
 
 
-def _small_style_entry():
-    entry = zoo.entry("faces_stylegan")
-    return zoo.ZooEntry(name=entry.name, architecture=entry.architecture, sha256=entry.sha256, summary="",
-                        kind=entry.kind, config={**entry.config, "channels": [8, 8, 8, 8]})
-
-
 def _params(model) -> dict:
     return {k: v.detach().clone() for k, v in model.named_parameters()}
 
 
-def test_faces_stylegan_keeps_the_snapshot_with_the_best_selection_rate(monkeypatch):
+def test_faces_stylegan_keeps_the_snapshot_with_the_best_selection_rate():
     """Checks from half-way on; the returned generator is the best-scoring snapshot, not the last one."""
-    from gancourse import zoo_style
+    import dataclasses
 
+    from gancourse.zoo.recipes import style
+    from gancourse.zoo.recipes.common import Run
+
+    base = zoo.entry("faces_stylegan")
+    entry = dataclasses.replace(base, config={**base.config, "channels": [8, 8, 8, 8]})
+    recipe = RECIPES["faces_stylegan"]
+    recipe = dataclasses.replace(recipe, settings={**recipe.settings, "snapshot_every": 1})
     scripted, seen = iter([0.2, 0.6, 0.4, 0.5]), []
 
     def fake_rate(G, classifier):
         seen.append(_params(G))
         return next(scripted)
 
-    monkeypatch.setattr(zoo_style, "_selection_rate", fake_rate)
-    monkeypatch.setattr(zoo_style, "SNAPSHOT_EVERY", 1)
-    G, notes = zoo_style.train_faces_stylegan(_small_style_entry(), steps=6, batch_size=2, seed=0,
-                                              device="cpu", log=lambda message: None)
+    run = Run(entry, recipe, steps=6, batch_size=2, seed=0, device=torch.device("cpu"),
+              log=lambda message: None)
+    G, notes = style.train_faces_stylegan(run, rate=fake_rate)
     selection = notes["snapshot_selection"]
     assert selection["checked"] == [[3, 0.2], [4, 0.6], [5, 0.4], [6, 0.5]]
     assert selection["chosen_step"] == 4
     kept = _params(G)
     assert all(torch.equal(kept[k], seen[1][k]) for k in kept)  # step 4's snapshot ...
     assert not all(torch.equal(kept[k], seen[3][k]) for k in kept)  # ... not the last one
-

@@ -93,6 +93,9 @@ ATTRIBUTE_NAMES: tuple[str, ...] = tuple(ATTRIBUTES)
 CONTINUOUS: tuple[str, ...] = tuple(n for n, s in ATTRIBUTES.items() if s.kind == "continuous")
 CATEGORICAL: tuple[str, ...] = tuple(n for n, s in ATTRIBUTES.items() if s.kind == "categorical")
 NUM_ATTRIBUTES = len(ATTRIBUTE_NAMES)
+# The same table as model configs use it: name -> number of classes (0: continuous in [0, 1]).
+FACE_ATTRIBUTES: dict[str, int] = {n: s.num_classes for n, s in ATTRIBUTES.items()}
+FACE_CLASSES: dict[str, int] = {n: k for n, k in FACE_ATTRIBUTES.items() if k}
 MAX_TILT_DEGREES = 20.0
 
 # ---------------------------------------------------------------------------------------------

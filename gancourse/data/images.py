@@ -24,6 +24,7 @@ import functools
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torchvision.transforms.v2 import functional as TF
 
 FORMATS = ("tensor", "uint8", "pil")
@@ -205,19 +206,23 @@ def lfw_subset(channels: int = 1, faces_only: bool = False, return_labels: bool 
     return (images, is_face) if return_labels else images
 
 
-def digits(channels: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+def digits(channels: int = 1, size: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Handwritten digits: images (1797, C, 8, 8) in [-1, 1] and labels (1797,) int64.
 
     scikit-learn ``load_digits`` (UCI optical recognition of handwritten digits, CC BY 4.0).
-    The 17 grey levels 0..16 map linearly to [-1, 1].
+    The 17 grey levels 0..16 map linearly to [-1, 1]; with ``size`` the images are upsampled
+    (bilinear) to (1797, C, size, size), as the ``digits_dcgan`` zoo model was trained.
     """
     from sklearn.datasets import load_digits
 
     if channels not in (1, 3):
         raise ValueError(f"channels must be 1 or 3, got {channels}")
     data = load_digits()
-    images = torch.from_numpy(data.images).float() / 8 - 1                # (1797, 8, 8)
-    return images.unsqueeze(1).repeat(1, channels, 1, 1), torch.from_numpy(data.target).long()
+    images = torch.from_numpy(data.images).float().unsqueeze(1) / 8 - 1    # (1797, 1, 8, 8)
+    if size is not None:
+        images = F.interpolate(images, size=size, mode="bilinear", align_corners=False)
+        images = images.clamp(-1, 1)                                        # (1797, 1, size, size)
+    return images.repeat(1, channels, 1, 1), torch.from_numpy(data.target).long()
 
 
 PHOTOS = {
