@@ -39,8 +39,12 @@ class OracleGenerator(nn.Module):
         from gancourse.data import faces
 
         self.z_dim, self.image_size, self.channels = z_dim, image_size, 3
-        q, _ = torch.linalg.qr(torch.randn(z_dim, z_dim, generator=torch.Generator().manual_seed(seed)))
-        self.register_buffer("W", q[:, :faces.NUM_ATTRIBUTES].T.contiguous())  # (A, d) orthonormal rows
+        q, _ = torch.linalg.qr(
+            torch.randn(z_dim, z_dim, generator=torch.Generator().manual_seed(seed))
+        )
+        self.register_buffer(
+            "W", q[:, : faces.NUM_ATTRIBUTES].T.contiguous()
+        )  # (A, d) orthonormal rows
 
     def attributes(self, z: torch.Tensor) -> torch.Tensor:
         from gancourse.data import faces
@@ -64,13 +68,25 @@ def main(argv=None) -> int:
     parser.add_argument("--n", type=int, default=300, help="samples per measured edit")
     parser.add_argument("--label", type=int, default=2000, help="latents labelled for InterFaceGAN")
     parser.add_argument("--alphas", default="1,2")
-    parser.add_argument("--weights-dir", default=None, help="a zoo weights folder other than the shipped one")
+    parser.add_argument(
+        "--weights-dir", default=None, help="a zoo weights folder other than the shipped one"
+    )
     parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--calib", type=int, default=None, help="calibration latents for α (default: --n)")
-    parser.add_argument("--goal", type=float, default=0.93,
-                        help="calibration success goal for the h table (above 0.90, so held-out results clear the bar despite sampling noise)")
-    parser.add_argument("--space", choices=["z", "h", "both"], default="both",
-                        help="z: the tables in z; h: only InterFaceGAN in the first feature layer (zoo generator)")
+    parser.add_argument(
+        "--calib", type=int, default=None, help="calibration latents for α (default: --n)"
+    )
+    parser.add_argument(
+        "--goal",
+        type=float,
+        default=0.93,
+        help="calibration success goal for the h table (above 0.90, so held-out results clear the bar despite sampling noise)",
+    )
+    parser.add_argument(
+        "--space",
+        choices=["z", "h", "both"],
+        default="both",
+        help="z: the tables in z; h: only InterFaceGAN in the first feature layer (zoo generator)",
+    )
     args = parser.parse_args(argv)
     from gancourse import editing, runtime, zoo
     from gancourse.data import faces
@@ -83,14 +99,18 @@ def main(argv=None) -> int:
         try:
             G = zoo.load("faces_dcgan64", device="cpu", weights_dir=args.weights_dir)
             kind = "zoo"
-        except zoo.ZooError as error:
+        except zoo.CheckpointError as error:
             if kind == "zoo":
                 raise
-            print(f"(no reference generator: {type(error).__name__}; measuring the oracle generator instead)")
+            print(
+                f"(no reference generator: {type(error).__name__}; measuring the oracle generator instead)"
+            )
             kind = "oracle"
     if kind == "oracle":
         G = OracleGenerator().eval()
-    print(f"generator: {kind}; classifier: zoo face_classifier; {args.label} labelled latents, {args.n} samples per edit")
+    print(
+        f"generator: {kind}; classifier: zoo face_classifier; {args.label} labelled latents, {args.n} samples per edit"
+    )
 
     z, scores = editing.label_latents(G, C, n=args.label, seed=0)
     calib = args.calib or args.n
@@ -102,15 +122,21 @@ def main(argv=None) -> int:
     directions = {a: editing.interfacegan_from_scores(z, scores, a) for a in MAIN}
     if kind == "oracle":
         for a in MAIN:
-            print(f"  {a:<10} cosine(found, true direction) = {(directions[a] @ G.W[faces.attribute_index(a)]).item():.3f}")
+            print(
+                f"  {a:<10} cosine(found, true direction) = {(directions[a] @ G.W[faces.attribute_index(a)]).item():.3f}"
+            )
     for alpha in [float(a) for a in args.alphas.split(",")]:
-        print(f"α = {alpha}:  {'eligible':>8} {'success':>8} {'Δ target':>9} {'mean leak':>10}   largest leak")
+        print(
+            f"α = {alpha}:  {'eligible':>8} {'success':>8} {'Δ target':>9} {'mean leak':>10}   largest leak"
+        )
         for a in MAIN:
             r = editing.score_edit(G, C, directions[a], a, alpha, n=args.n, seed=1)
             worst = max(r["leakage"], key=r["leakage"].get)
             bar = "meets" if r["success"] >= 0.9 and r["mean_leakage"] <= 0.1 else "misses"
-            print(f"  {a:<10} {r['eligible']:>8.0%} {r['success']:>8.0%} {r['target_change']:>+9.3f} "
-                  f"{r['mean_leakage']:>10.3f}   {worst} {r['leakage'][worst]:.3f}   ({bar} ≥90 % / ≤10 %)")
+            print(
+                f"  {a:<10} {r['eligible']:>8.0%} {r['success']:>8.0%} {r['target_change']:>+9.3f} "
+                f"{r['mean_leakage']:>10.3f}   {worst} {r['leakage'][worst]:.3f}   ({bar} ≥90 % / ≤10 %)"
+            )
     # orthogonalisation: the most entangled pair among the found directions, or (oracle, whose
     # directions are nearly orthogonal) an entangled mix smile + 0.6 eye_size
     stack = torch.stack([directions[a] for a in MAIN])
@@ -123,10 +149,14 @@ def main(argv=None) -> int:
         n1 = editing.normalize(directions["smile"] + 0.6 * directions["eye_size"])
         print("directions nearly orthogonal; entangling on purpose: n = smile + 0.6 eye_size")
     plain = editing.score_edit(G, C, n1, edited, 2.0, n=args.n, seed=1)
-    orth = editing.score_edit(G, C, editing.orthogonalize(n1, directions[held]), edited, 2.0, n=args.n, seed=1)
-    print(f"edit {edited}, hold {held} (|cos| {abs(n1 @ directions[held]).item():.2f}): leakage into {held} "
-          f"{plain['leakage'][held]:.3f} -> {orth['leakage'][held]:.3f} orthogonalised; success "
-          f"{plain['success']:.0%} -> {orth['success']:.0%}")
+    orth = editing.score_edit(
+        G, C, editing.orthogonalize(n1, directions[held]), edited, 2.0, n=args.n, seed=1
+    )
+    print(
+        f"edit {edited}, hold {held} (|cos| {abs(n1 @ directions[held]).item():.2f}): leakage into {held} "
+        f"{plain['leakage'][held]:.3f} -> {orth['leakage'][held]:.3f} orthogonalised; success "
+        f"{plain['success']:.0%} -> {orth['success']:.0%}"
+    )
     conditional_table(G, C, z, scores, args.n, calib)
     print(f"{time.perf_counter() - start:.0f} s")
     return 0
@@ -140,24 +170,32 @@ def feature_table(G, C, z, scores, n: int, calib: int, goal: float = 0.93) -> No
     fs = editing.FeatureSpace(G)
     h = fs.features(z)
     grid = torch.tensor([0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0])
-    print(f"InterFaceGAN in h = block 0 of G, {tuple(fs.shape)} = {fs.z_dim} numbers; R² held out (last 25 %, ridge 100); "
-          f"α = the smallest sd multiple reaching {goal:.0%} on {calib} calibration latents (seed 2); measured on {n} (seed 1, then seed 3)")
-    print(f"  {'edited':<10} {'R² z':>5} {'R² h':>5} {'α (sd)':>7} {'success':>13} {'Δ target':>9} {'mean leak':>10}   largest leak"
-          f"{'':>34}seed 3: success / mean leak")
+    print(
+        f"InterFaceGAN in h = block 0 of G, {tuple(fs.shape)} = {fs.z_dim} numbers; R² held out (last 25 %, ridge 100); "
+        f"α = the smallest sd multiple reaching {goal:.0%} on {calib} calibration latents (seed 2); measured on {n} (seed 1, then seed 3)"
+    )
+    print(
+        f"  {'edited':<10} {'R² z':>5} {'R² h':>5} {'α (sd)':>7} {'success':>13} {'Δ target':>9} {'mean leak':>10}   largest leak"
+        f"{'':>34}seed 3: success / mean leak"
+    )
     for a in MAIN:
         target = editing.attribute_target(scores, a)
         r2z, r2h = (editing.linear_r2(x, target, holdout=0.25, ridge=100.0) for x in (z, h))
         n_h = editing.interfacegan_from_scores(h, scores, a)
         sd = float((h @ n_h).std())
-        alpha, _ = editing.calibrate_alpha(fs, C, n_h, a, alphas=(sd * grid).tolist(), n=calib, seed=2, success=goal)
+        alpha, _ = editing.calibrate_alpha(
+            fs, C, n_h, a, alphas=(sd * grid).tolist(), n=calib, seed=2, success=goal
+        )
         r = editing.score_edit(fs, C, n_h, a, alpha, n=n, seed=1)
         r3 = editing.score_edit(fs, C, n_h, a, alpha, n=n, seed=3)
         se = (r["success"] * (1 - r["success"]) / (r["eligible"] * n)) ** 0.5
         worst = max(r["leakage"], key=r["leakage"].get)
         bar = "meets" if r["success"] >= 0.9 and r["mean_leakage"] <= 0.1 else "misses"
-        print(f"  {a:<10} {r2z:>5.2f} {r2h:>5.2f} {alpha / sd:>7.2f} {r['success']:>7.1%} ±{se:.1%} {r['target_change']:>+9.3f} "
-              f"{r['mean_leakage']:>10.3f}   {worst} {r['leakage'][worst]:.3f}   ({bar} ≥90 % / ≤10 %)   "
-              f"{r3['success']:.1%} / {r3['mean_leakage']:.3f}")
+        print(
+            f"  {a:<10} {r2z:>5.2f} {r2h:>5.2f} {alpha / sd:>7.2f} {r['success']:>7.1%} ±{se:.1%} {r['target_change']:>+9.3f} "
+            f"{r['mean_leakage']:>10.3f}   {worst} {r['leakage'][worst]:.3f}   ({bar} ≥90 % / ≤10 %)   "
+            f"{r3['success']:.1%} / {r3['mean_leakage']:.3f}"
+        )
 
 
 def conditional_table(G, C, z, scores, n: int, calib: int) -> None:
@@ -166,9 +204,13 @@ def conditional_table(G, C, z, scores, n: int, calib: int) -> None:
 
     directions = editing.attribute_directions(z, scores)
     held_out = torch.randn(n, G.z_dim, generator=torch.Generator().manual_seed(1))
-    print("conditional edits: orthogonal to all other attributes' directions; α = the smallest of 0.5..4 "
-          "reaching 90 % success on other latents (seed 2); measured on seed 1")
-    print(f"  {'edited':<10} {'linear R²':>9} {'α':>5} {'success':>8} {'mean leak':>10}   plain at that α (success / leak)")
+    print(
+        "conditional edits: orthogonal to all other attributes' directions; α = the smallest of 0.5..4 "
+        "reaching 90 % success on other latents (seed 2); measured on seed 1"
+    )
+    print(
+        f"  {'edited':<10} {'linear R²':>9} {'α':>5} {'success':>8} {'mean leak':>10}   plain at that α (success / leak)"
+    )
     for a in MAIN:
         key = a if a in directions else f"{a}=yes"
         r2 = editing.linear_r2(z, editing.attribute_target(scores, a))
@@ -177,8 +219,10 @@ def conditional_table(G, C, z, scores, n: int, calib: int) -> None:
         r = editing.score_edit(G, C, conditional, a, alpha, z=held_out)
         p = editing.score_edit(G, C, directions[key], a, alpha, z=held_out)
         bar = "meets" if r["success"] >= 0.9 and r["mean_leakage"] <= 0.1 else "misses"
-        print(f"  {a:<10} {r2:>9.2f} {alpha:>5.1f} {r['success']:>8.0%} {r['mean_leakage']:>10.3f}   "
-              f"{p['success']:.0%} / {p['mean_leakage']:.3f}   ({bar} ≥90 % / ≤10 %)")
+        print(
+            f"  {a:<10} {r2:>9.2f} {alpha:>5.1f} {r['success']:>8.0%} {r['mean_leakage']:>10.3f}   "
+            f"{p['success']:.0%} / {p['mean_leakage']:.3f}   ({bar} ≥90 % / ≤10 %)"
+        )
 
 
 if __name__ == "__main__":

@@ -24,7 +24,9 @@ def faces_per_second(size: int, batch: int = 256, repeats: int = 5) -> float:
 
 def main() -> None:
     torch.set_num_threads(1)
-    print(f"torch {torch.__version__}, threads = {torch.get_num_threads()}, batch of 256, best of 5")
+    print(
+        f"torch {torch.__version__}, threads = {torch.get_num_threads()}, batch of 256, best of 5"
+    )
     for size in (32, 64, 128):
         print(f"{size:>4} px: {faces_per_second(size):8.0f} faces/s")
     best = float("inf")

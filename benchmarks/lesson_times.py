@@ -25,8 +25,12 @@ def run_notebook(path: Path, fast: bool) -> float:
     saved = os.environ.get("GANCOURSE_FAST")
     os.environ["GANCOURSE_FAST"] = "1" if fast else "0"
     try:
-        client = NotebookClient(nb, timeout=1200, kernel_name="python3",
-                                resources={"metadata": {"path": str(path.parent)}})
+        client = NotebookClient(
+            nb,
+            timeout=1200,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+        )
         start = time.perf_counter()
         client.execute()
         return time.perf_counter() - start

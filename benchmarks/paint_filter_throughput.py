@@ -12,7 +12,9 @@ from gancourse.data import faces, styles
 
 
 def main() -> None:
-    print(f"torch {torch.__version__}, threads = {torch.get_num_threads()}, 256 faces at 64 px, best of 3")
+    print(
+        f"torch {torch.__version__}, threads = {torch.get_num_threads()}, 256 faces at 64 px, best of 3"
+    )
     photos, _ = faces.face_batch(256, size=64, seed=0)
     for name in styles.STYLE_NAMES:
         styles.paint_filter(photos[:8], name)  # warm-up
@@ -25,7 +27,9 @@ def main() -> None:
     start = time.perf_counter()
     for name in styles.STYLE_NAMES:
         styles.style_image(name, 256, seed=123)
-    print(f"all {len(styles.STYLE_NAMES)} style images at 256 px: {time.perf_counter() - start:.2f} s")
+    print(
+        f"all {len(styles.STYLE_NAMES)} style images at 256 px: {time.perf_counter() - start:.2f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -25,9 +25,12 @@ def _generator(device):
 
     try:
         return zoo.load("faces_dcgan64", device=device), "zoo reference faces_dcgan64"
-    except zoo.ZooError as error:
+    except zoo.CheckpointError as error:
         G = zoo.entry("faces_dcgan64").build().to(device).eval().requires_grad_(False)
-        return G, f"untrained faces_dcgan64 architecture ({type(error).__name__}: weights not available)"
+        return (
+            G,
+            f"untrained faces_dcgan64 architecture ({type(error).__name__}: weights not available)",
+        )
 
 
 def _time_moves(render, moves):
@@ -54,9 +57,11 @@ def _report(name, times):
     (with one thread) is what the move costs when the core is free.
     """
     wall, cpu = times
-    print(f"{name:<24} wall: median {statistics.median(wall):6.2f} ms  p95 {_p95(wall):6.2f} ms  "
-          f"min {min(wall):6.2f} ms | CPU: median {statistics.median(cpu):6.2f} ms  p95 {_p95(cpu):6.2f} ms  "
-          f"({len(wall)} moves)")
+    print(
+        f"{name:<24} wall: median {statistics.median(wall):6.2f} ms  p95 {_p95(wall):6.2f} ms  "
+        f"min {min(wall):6.2f} ms | CPU: median {statistics.median(cpu):6.2f} ms  p95 {_p95(cpu):6.2f} ms  "
+        f"({len(wall)} moves)"
+    )
     return statistics.median(wall), statistics.median(cpu)
 
 
@@ -74,7 +79,9 @@ def main(argv=None) -> int:
     threads = runtime.set_threads(args.threads)
     device = torch.device(args.device)
     G, source = _generator(device)
-    print(f"generator: {source}; device {device}; torch threads {threads}; torch {torch.__version__}")
+    print(
+        f"generator: {source}; device {device}; torch threads {threads}; torch {torch.__version__}"
+    )
 
     rng = random.Random(0)
     directions = editing.sefa(G, k=5)[0]
@@ -98,8 +105,13 @@ def main(argv=None) -> int:
     g = torch.Generator().manual_seed(0)
     attrs = ["smile", "eye_size", "skin_tone", "head_tilt", "glasses"]
     dirs = {a: editing.normalize(torch.randn(G.z_dim, generator=g)) for a in attrs}
-    regions = {"mouth": faces.attribute_region("smile", G.image_size), "eyes": faces.attribute_region("eye_size", G.image_size)}
-    edit = widgets.EditExplorer(G, dirs, regions=regions, sources={"inverted": torch.randn(G.z_dim, generator=g)})
+    regions = {
+        "mouth": faces.attribute_region("smile", G.image_size),
+        "eyes": faces.attribute_region("eye_size", G.image_size),
+    }
+    edit = widgets.EditExplorer(
+        G, dirs, regions=regions, sources={"inverted": torch.randn(G.z_dim, generator=g)}
+    )
     state = edit.state()
     moves = []
     for i in range(args.moves):
@@ -126,8 +138,10 @@ def main(argv=None) -> int:
     except (AttributeError, OSError):
         pass
     verdict = "meets" if max(med_latent, med_edit) <= goal else "MISSES"
-    print(f"goal: median <= {goal:.0f} ms per move: wall clock {verdict} it{load}; "
-          f"CPU time per move {max(cpu_latent, cpu_edit):.1f} ms")
+    print(
+        f"goal: median <= {goal:.0f} ms per move: wall clock {verdict} it{load}; "
+        f"CPU time per move {max(cpu_latent, cpu_edit):.1f} ms"
+    )
     return 0
 
 

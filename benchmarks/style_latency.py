@@ -1,6 +1,6 @@
 """Style-strength slider latency: alpha change -> new image bytes, at 256 x 256, on this machine.
 
-A move calls :class:`gancourse.style_widgets.StyleExplorer`'s pure ``render(state)`` with a new
+A move calls :class:`gancourse.widgets.StyleExplorer`'s pure ``render(state)`` with a new
 alpha. The encoder features of the content and style images and the full-strength AdaIN target are
 cached, so a move runs ``t = alpha t_style + (1 - alpha) c``, the decoder and the JPEG encoder (what
 the explorer sends). Prints the median, 90th percentile and the split (decode vs encode; PNG, the
@@ -26,9 +26,12 @@ def _stylizer():
 
     try:
         return zoo.load("adain_decoder", device="cpu"), "zoo reference adain_decoder"
-    except zoo.ZooError as error:
+    except zoo.CheckpointError as error:
         model = zoo.entry("adain_decoder").build().eval().requires_grad_(False)
-        return model, f"untrained adain_decoder architecture ({type(error).__name__}; latency is the same)"
+        return (
+            model,
+            f"untrained adain_decoder architecture ({type(error).__name__}; latency is the same)",
+        )
 
 
 def _load_average():
@@ -51,21 +54,24 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
 
-    from gancourse import runtime, style_transfer
+    from gancourse import runtime
     from gancourse.data import images, styles
     from gancourse.plot import to_jpeg_bytes, to_png_bytes
-    from gancourse.style_widgets import BackgroundBlender, StyleExplorer
+    from gancourse.style import outline_mask, prepare_photo
+    from gancourse.widgets import BackgroundBlender, StyleExplorer
 
     threads = runtime.set_threads(args.threads)
     model, source = _stylizer()
-    content = style_transfer.prepare_photo(images.grace_hopper(), size=args.size)
+    content = prepare_photo(images.grace_hopper(), size=args.size)
     style = styles.style_image("brush", 256)
     explorer = StyleExplorer(model, {"photo": content}, {"brush": style})
     state = {"alpha": 0.5, "style": "brush", "style 2": "(none)", "blend": 0.0, "content": "photo"}
     for a in (0.1, 0.9, 0.3):  # warm-up: caches filled, allocator warm
         explorer.render({**state, "alpha": a})
 
-    alphas = [round((i * 0.37) % 1.0, 3) for i in range(1, args.moves + 1)]  # a new value every move
+    alphas = [
+        round((i * 0.37) % 1.0, 3) for i in range(1, args.moves + 1)
+    ]  # a new value every move
     total, cpu, decode, jpeg, png = [], [], [], [], []
     for a in alphas:
         s = {**state, "alpha": a}
@@ -84,16 +90,19 @@ def main(argv=None) -> int:
         to_png_bytes(image)
         png.append((time.perf_counter() - start) * 1000)
 
-    mask = style_transfer.outline_mask("grace_hopper", content.shape[-2:])
-    blender = BackgroundBlender(content, {"brush": explorer.stylized({**state, "alpha": 1.0})}, mask,
-                                feather_sigma=2.0)
+    mask = outline_mask("grace_hopper", content.shape[-2:])
+    blender = BackgroundBlender(
+        content, {"brush": explorer.stylized({**state, "alpha": 1.0})}, mask, feather_sigma=2.0
+    )
     blend = []
     for a in alphas:
         start = time.perf_counter()
         blender.render({"background": a, "style": "brush"})
         blend.append((time.perf_counter() - start) * 1000)
 
-    print(f"style slider latency at {args.size} x {args.size}, {threads} CPU thread(s), torch {torch.__version__}")
+    print(
+        f"style slider latency at {args.size} x {args.size}, {threads} CPU thread(s), torch {torch.__version__}"
+    )
     print(f"model: {source}")
     print(_summary("alpha move -> JPEG bytes (total)", total))
     print(_summary("  CPU time of the process per move", cpu))
@@ -103,8 +112,10 @@ def main(argv=None) -> int:
     print(_summary("background move -> JPEG bytes", blend))
     load = _load_average()
     if load is not None:
-        print(f"load average (1 min): {load:.1f} on {os.cpu_count()} cores; wall times include waiting for a core "
-              "when the machine is busy (the CPU time above does not)")
+        print(
+            f"load average (1 min): {load:.1f} on {os.cpu_count()} cores; wall times include waiting for a core "
+            "when the machine is busy (the CPU time above does not)"
+        )
     goal = statistics.median(total) <= 50
     print(f"goal median <= 50 ms: {'met' if goal else 'NOT met'}")
     return 0

@@ -70,13 +70,32 @@ def reference_loop(G, D, data, steps, args, device):
 
 
 def gancourse_loop(G, D, data, steps, args, device):
-    train.fit(G, D, data, steps, batch_size=args.batch, loss="bce", ema=None, progress=False,
-              device=device)
+    train.fit(
+        G,
+        D,
+        data,
+        steps,
+        batch_size=args.batch,
+        loss="bce",
+        ema=None,
+        progress=False,
+        device=device,
+    )
 
 
 def gancourse_compiled_loop(G, D, data, steps, args, device):
-    train.fit(G, D, data, steps, batch_size=args.batch, loss="bce", ema=None, progress=False,
-              device=device, compile=True)
+    train.fit(
+        G,
+        D,
+        data,
+        steps,
+        batch_size=args.batch,
+        loss="bce",
+        ema=None,
+        progress=False,
+        device=device,
+        compile=True,
+    )
 
 
 def timed(fn, args, device, data):
@@ -100,8 +119,11 @@ def main():
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--device", default=None)
-    parser.add_argument("--compile", action="store_true",
-                        help="also time fit(compile=True) (torch.compile of G and D; warm-up compiles)")
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="also time fit(compile=True) (torch.compile of G and D; warm-up compiles)",
+    )
     args = parser.parse_args()
     device = runtime.get_device(args.device)
     if device.type == "cuda":
@@ -109,9 +131,11 @@ def main():
     data = torch.rand(1024, 3, args.size, args.size) * 2 - 1
     if device.type == "cuda":
         data = data.to(device)
-    print(f"device {device} ({torch.cuda.get_device_name(0) if device.type == 'cuda' else 'CPU'}), "
-          f"threads {torch.get_num_threads()}, DCGAN {args.size}px width {args.width}, "
-          f"batch {args.batch}, {args.steps} steps x {args.repeats} repeats")
+    print(
+        f"device {device} ({torch.cuda.get_device_name(0) if device.type == 'cuda' else 'CPU'}), "
+        f"threads {torch.get_num_threads()}, DCGAN {args.size}px width {args.width}, "
+        f"batch {args.batch}, {args.steps} steps x {args.repeats} repeats"
+    )
     ref, ours, compiled = [], [], []
     for _ in range(args.repeats):  # interleaved, so machine load hits all alike
         ref.append(timed(reference_loop, args, device, data))
@@ -120,15 +144,23 @@ def main():
             compiled.append(timed(gancourse_compiled_loop, args, device, data))
     r, o = statistics.median(ref), statistics.median(ours)
     images = args.batch * 1000  # images per second = batch / (ms per step / 1000)
-    print(f"reference (PyTorch DCGAN example loop): {r:8.2f} ms/step {images / r:9.0f} img/s   "
-          f"runs: {', '.join(f'{x:.1f}' for x in ref)}")
-    print(f"gancourse.train.fit:                    {o:8.2f} ms/step {images / o:9.0f} img/s   "
-          f"runs: {', '.join(f'{x:.1f}' for x in ours)}")
-    print(f"speed ratio reference / gancourse:      {r / o:8.2f}x  ({'OK' if r / o >= 1.0 else 'SLOWER'})")
+    print(
+        f"reference (PyTorch DCGAN example loop): {r:8.2f} ms/step {images / r:9.0f} img/s   "
+        f"runs: {', '.join(f'{x:.1f}' for x in ref)}"
+    )
+    print(
+        f"gancourse.train.fit:                    {o:8.2f} ms/step {images / o:9.0f} img/s   "
+        f"runs: {', '.join(f'{x:.1f}' for x in ours)}"
+    )
+    print(
+        f"speed ratio reference / gancourse:      {r / o:8.2f}x  ({'OK' if r / o >= 1.0 else 'SLOWER'})"
+    )
     if compiled:
         c = statistics.median(compiled)
-        print(f"gancourse.train.fit(compile=True):      {c:8.2f} ms/step {images / c:9.0f} img/s   "
-              f"runs: {', '.join(f'{x:.1f}' for x in compiled)}")
+        print(
+            f"gancourse.train.fit(compile=True):      {c:8.2f} ms/step {images / c:9.0f} img/s   "
+            f"runs: {', '.join(f'{x:.1f}' for x in compiled)}"
+        )
         print(f"speed ratio reference / compiled:       {r / c:8.2f}x")
 
 

@@ -7,7 +7,7 @@ For every shipped model:
 - the conditional generator: attribute accuracy (the classifier reads the requested categorical
   attributes on generated faces), per attribute and on average;
 - the classifier: held-out accuracy per categorical attribute, MAE per continuous one;
-- the style models (gancourse.zoo_style): the style-based generator's mixing rate, the AdaIN
+- the style models: the style-based generator's mixing rate, the AdaIN
   decoder's reconstruction error, the painters' L1 to the filter next to the photo's and a blur's.
 
     python benchmarks/zoo_quality.py [--samples N] [--models name ...]
@@ -25,13 +25,30 @@ import time
 
 import torch
 
-from gancourse import zoo, zoo_eval, zoo_style
+from gancourse import zoo
+from gancourse.zoo.evaluate import evaluate
 
 THRESHOLDS = {"accuracy_min": 0.98, "attribute_accuracy": 0.95, "mixing_rate": 0.80}
-SHOWN = ("fid", "fid_real_floor", "fid_blurred_real", "precision", "recall", "attribute_accuracy",
-         "attribute_accuracy_all", "accuracy_min", "accuracy_mean", "mae_smile", "mae_eye_size",
-         "mae_skin_tone", "mae_head_tilt", "mixing_rate", "reconstruction_l1_alpha0", "l1_to_filter",
-         "l1_photo_baseline", "l1_blurred_photo_baseline")
+SHOWN = (
+    "fid",
+    "fid_real_floor",
+    "fid_blurred_real",
+    "precision",
+    "recall",
+    "attribute_accuracy",
+    "attribute_accuracy_all",
+    "accuracy_min",
+    "accuracy_mean",
+    "mae_smile",
+    "mae_eye_size",
+    "mae_skin_tone",
+    "mae_head_tilt",
+    "mixing_rate",
+    "reconstruction_l1_alpha0",
+    "l1_to_filter",
+    "l1_photo_baseline",
+    "l1_blurred_photo_baseline",
+)
 
 
 def main(argv=None) -> int:
@@ -44,12 +61,14 @@ def main(argv=None) -> int:
     for name in args.models or zoo.names():
         start = time.perf_counter()
         model = zoo.load(name, device="cpu")
-        if name in zoo_style.RECIPES:  # measured like their cards: mixing on <= 500 pairs, fixed test images
-            n, unit = (min(args.samples, 500), "face pairs") if name == "faces_stylegan" else (0, "")
-            measured = zoo_style.evaluate(name, model, n)
-        else:
-            n, unit = args.samples, "images"
-            measured = zoo_eval.evaluate(name, model, n)
+        entry = zoo.entry(name)
+        # measured like their cards: mixing on <= 500 pairs; stylizers and translators on fixed images
+        n, unit = {
+            "style_generator": (min(args.samples, 500), "face pairs"),
+            "stylizer": (0, ""),
+            "translator": (0, ""),
+        }.get(entry.kind, (args.samples, "images"))
+        measured = evaluate(entry, model, n)
         on = f"on {n} {unit}" if n else "on the card's fixed test images"
         card = zoo.card(name)["metrics"]
         seconds = time.perf_counter() - start

@@ -30,6 +30,8 @@ from safetensors.torch import load as load_bytes
 from safetensors.torch import save
 from torch import nn
 
+from gancourse.runtime import device_of
+
 RUN_FORMAT = "gancourse-checkpoint-1"
 WEIGHTS_FORMAT = "gancourse-zoo-1"
 MODELS_PACKAGE = "gancourse.models"
@@ -95,13 +97,6 @@ def build(name: str, config: dict) -> nn.Module:
 def _qualname(model: nn.Module) -> str:
     cls = type(model)
     return f"{cls.__module__}.{cls.__qualname__}"
-
-
-def _device_of(model: nn.Module) -> torch.device:
-    try:
-        return next(model.parameters()).device
-    except StopIteration:
-        return torch.device("cpu")
 
 
 # ------------------------------------------------------------------------------------- file basics
@@ -183,9 +178,19 @@ def _optim_restore(prefix: str, opt, tensors: dict, meta: dict) -> None:
     opt.load_state_dict({"state": state, "param_groups": groups})
 
 
-def save_checkpoint(path, *, G: nn.Module, D: nn.Module | None = None, opt_g=None, opt_d=None,
-                    G_ema: nn.Module | None = None, step: int = 0, history: dict | None = None,
-                    generator: torch.Generator | None = None, extra: dict | None = None) -> Path:
+def save_checkpoint(
+    path,
+    *,
+    G: nn.Module,
+    D: nn.Module | None = None,
+    opt_g=None,
+    opt_d=None,
+    G_ema: nn.Module | None = None,
+    step: int = 0,
+    history: dict | None = None,
+    generator: torch.Generator | None = None,
+    extra: dict | None = None,
+) -> Path:
     """Save models (+ their class and ``config``), optimisers, RNG state and history.
 
     Tensors are stored as ``G/<name>``, ``D/<name>``, ``G_ema/<name>``, ``opt_g/<i>/<key>``, …;
@@ -193,8 +198,14 @@ def save_checkpoint(path, *, G: nn.Module, D: nn.Module | None = None, opt_g=Non
     """
     path = check_writable(path)
     tensors: dict[str, torch.Tensor] = {}
-    meta: dict = {"format": RUN_FORMAT, "step": int(step), "history": history or {},
-                  "extra": extra or {}, "models": {}, "optimizers": {}}
+    meta: dict = {
+        "format": RUN_FORMAT,
+        "step": int(step),
+        "history": history or {},
+        "extra": extra or {},
+        "models": {},
+        "optimizers": {},
+    }
     for name, model in (("G", G), ("D", D), ("G_ema", G_ema)):
         if model is None:
             continue
@@ -215,10 +226,18 @@ def save_checkpoint(path, *, G: nn.Module, D: nn.Module | None = None, opt_g=Non
 
 def save_state(path, state, extra: dict | None = None) -> Path:
     """Save everything :func:`gancourse.train.fit` needs to resume from its ``TrainState``."""
-    return save_checkpoint(path, G=state.G, D=state.D, opt_g=state.opt_g, opt_d=state.opt_d,
-                           G_ema=state.ema.model if state.ema is not None else None,
-                           step=state.step, history=state.history, generator=state.generator,
-                           extra=extra)
+    return save_checkpoint(
+        path,
+        G=state.G,
+        D=state.D,
+        opt_g=state.opt_g,
+        opt_d=state.opt_d,
+        G_ema=state.ema.model if state.ema is not None else None,
+        step=state.step,
+        history=state.history,
+        generator=state.generator,
+        extra=extra,
+    )
 
 
 def load_checkpoint(path) -> tuple[dict[str, torch.Tensor], dict]:
@@ -237,16 +256,18 @@ def load_checkpoint(path) -> tuple[dict[str, torch.Tensor], dict]:
         ) from error
     if raw is None:
         raise CorruptCheckpointError(
-            f"{path} is a safetensors file but not a gancourse run checkpoint (no metadata)")
+            f"{path} is a safetensors file but not a gancourse run checkpoint (no metadata)"
+        )
     meta = json.loads(raw)
     if meta.get("format") != RUN_FORMAT:
         raise CorruptCheckpointError(
-            f"{path}: unknown checkpoint format {meta.get('format')!r}, expected {RUN_FORMAT!r}")
+            f"{path}: unknown checkpoint format {meta.get('format')!r}, expected {RUN_FORMAT!r}"
+        )
     return tensors, meta
 
 
 def _sub(tensors: dict, prefix: str) -> dict:
-    return {k[len(prefix) + 1:]: v for k, v in tensors.items() if k.startswith(prefix + "/")}
+    return {k[len(prefix) + 1 :]: v for k, v in tensors.items() if k.startswith(prefix + "/")}
 
 
 def build_model(path, name: str = "G") -> nn.Module:
@@ -259,16 +280,24 @@ def build_model(path, name: str = "G") -> nn.Module:
         raise KeyError(f"{path} has no model {name!r}; it has {sorted(meta['models'])}")
     info = meta["models"][name]
     if info["config"] is None:
-        raise ValueError(f"model {name!r} in {path} has no config: build it yourself, "
-                         "then restore_checkpoint")
+        raise ValueError(
+            f"model {name!r} in {path} has no config: build it yourself, then restore_checkpoint"
+        )
     model = build(info["class"], info["config"])
     model.load_state_dict(_sub(tensors, name))
     return model.eval()
 
 
-def restore_checkpoint(path, *, G: nn.Module | None = None, D: nn.Module | None = None,
-                       opt_g=None, opt_d=None, G_ema: nn.Module | None = None,
-                       generator: torch.Generator | None = None) -> dict:
+def restore_checkpoint(
+    path,
+    *,
+    G: nn.Module | None = None,
+    D: nn.Module | None = None,
+    opt_g=None,
+    opt_d=None,
+    G_ema: nn.Module | None = None,
+    generator: torch.Generator | None = None,
+) -> dict:
     """Load a run checkpoint into existing models/optimisers (those given); return its metadata."""
     tensors, meta = load_checkpoint(path)
     for name, model in (("G", G), ("D", D), ("G_ema", G_ema)):
@@ -282,8 +311,9 @@ def restore_checkpoint(path, *, G: nn.Module | None = None, D: nn.Module | None 
             cls = saved["class"].rsplit(".", 1)[1]
             raise ArchitectureMismatchError(
                 f"{name} in {path} was built with {saved['config']}, but your model has {config}: "
-                f"build it with {cls}(**config)")
-        device = _device_of(model)
+                f"build it with {cls}(**config)"
+            )
+        device = device_of(model)
         model.load_state_dict({k: v.to(device) for k, v in _sub(tensors, name).items()})
     for name, opt in (("opt_g", opt_g), ("opt_d", opt_d)):
         if opt is not None and name in meta["optimizers"]:
@@ -303,17 +333,22 @@ def save_weights(model: nn.Module, path: str | Path, architecture: str, half: bo
     """
     config = getattr(model, "config", None)
     if not isinstance(config, dict):
-        raise TypeError(f"{type(model).__name__} needs a `config` dict (its constructor kwargs) "
-                        "to be saved as a weights file")
+        raise TypeError(
+            f"{type(model).__name__} needs a `config` dict (its constructor kwargs) "
+            "to be saved as a weights file"
+        )
     tensors = {}
     for key, value in model.state_dict().items():
         value = value.detach().cpu()
         if half and value.is_floating_point():
             value = value.half()
         tensors[key] = value.clone().contiguous()  # clone: safetensors refuses shared storage
-    metadata = {"format": WEIGHTS_FORMAT, "architecture": architecture,
-                "config": json.dumps(config, sort_keys=True),
-                "dtype": "float16" if half else "float32"}
+    metadata = {
+        "format": WEIGHTS_FORMAT,
+        "architecture": architecture,
+        "config": json.dumps(config, sort_keys=True),
+        "dtype": "float16" if half else "float32",
+    }
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, save(tensors, metadata=metadata))
@@ -334,8 +369,9 @@ def read_weights(path: Path, fix: str) -> tuple[dict, dict]:
     return tensors, metadata
 
 
-def check_architecture(model: nn.Module, tensors: dict, path: Path, fix: str,
-                       metadata: dict | None = None) -> None:
+def check_architecture(
+    model: nn.Module, tensors: dict, path: Path, fix: str, metadata: dict | None = None
+) -> None:
     """Raise :class:`ArchitectureMismatchError` unless ``tensors`` fit ``model`` key for key."""
     expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     found = {k: tuple(v.shape) for k, v in tensors.items()}
@@ -351,12 +387,16 @@ def check_architecture(model: nn.Module, tensors: dict, path: Path, fix: str,
         problems.append(f"{len(unexpected)} unexpected (e.g. {unexpected[0]!r})")
     if wrong_shape:
         k = wrong_shape[0]
-        problems.append(f"{len(wrong_shape)} with another shape "
-                        f"(e.g. {k!r}: file {found[k]}, model {expected[k]})")
+        problems.append(
+            f"{len(wrong_shape)} with another shape "
+            f"(e.g. {k!r}: file {found[k]}, model {expected[k]})"
+        )
     holds = ""
     if metadata and "architecture" in metadata:
-        holds = (f" The file says it holds {metadata['architecture']} "
-                 f"with config {metadata.get('config', '?')}.")
+        holds = (
+            f" The file says it holds {metadata['architecture']} "
+            f"with config {metadata.get('config', '?')}."
+        )
     raise ArchitectureMismatchError(
         f"{Path(path).name} does not fit {type(model).__name__} with config "
         f"{getattr(model, 'config', '?')}: tensors {'; '.join(problems)}.{holds} "

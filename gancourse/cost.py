@@ -36,8 +36,9 @@ def _sync(device: torch.device) -> None:
         torch.mps.synchronize()
 
 
-def time_call(fn: Callable[[], object], device: torch.device | str = "cpu", repeats: int = 3,
-              warmup: int = 1) -> dict[str, float]:
+def time_call(
+    fn: Callable[[], object], device: torch.device | str = "cpu", repeats: int = 3, warmup: int = 1
+) -> dict[str, float]:
     """Median times of ``fn()`` in seconds over ``repeats`` runs, after ``warmup`` runs:
     ``{"wall": wall-clock time, "cpu": CPU time of this process (all its threads)}``.
 
@@ -64,8 +65,15 @@ def count_parameters(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def measure_one(image_size: int, width: int, batch_size: int = 16, z_dim: int = 64, repeats: int = 3,
-                warmup: int = 1, device: torch.device | str | None = None) -> dict:
+def measure_one(
+    image_size: int,
+    width: int,
+    batch_size: int = 16,
+    z_dim: int = 64,
+    repeats: int = 3,
+    warmup: int = 1,
+    device: torch.device | str | None = None,
+) -> dict:
     """Time one DCGAN (``gancourse.models.dcgan``) of ``image_size`` and ``width``.
 
     Returns ``{"size", "width", "batch", "params_G", "params_D", "train_step_ms", "sample_ms",
@@ -104,16 +112,30 @@ def measure_one(image_size: int, width: int, batch_size: int = 16, z_dim: int = 
             G(z)
 
     samples = time_call(sample, device, repeats, warmup)
-    return {"size": image_size, "width": width, "batch": batch_size, "params_G": count_parameters(G),
-            "params_D": count_parameters(D), "train_step_ms": 1000 * step["wall"],
-            "sample_ms": 1000 * samples["wall"] / batch_size, "train_step_cpu_ms": 1000 * step["cpu"],
-            "sample_cpu_ms": 1000 * samples["cpu"] / batch_size}
+    return {
+        "size": image_size,
+        "width": width,
+        "batch": batch_size,
+        "params_G": count_parameters(G),
+        "params_D": count_parameters(D),
+        "train_step_ms": 1000 * step["wall"],
+        "sample_ms": 1000 * samples["wall"] / batch_size,
+        "train_step_cpu_ms": 1000 * step["cpu"],
+        "sample_cpu_ms": 1000 * samples["cpu"] / batch_size,
+    }
 
 
-def measure_cost(sizes: Sequence[int] = (16, 32, 64, 128), widths: Sequence[int] = (8, 16, 32, 64),
-                 base_width: int = 32, base_size: int = 64, batch_size: int = 16, repeats: int = 3,
-                 device: torch.device | str | None = None, progress: Callable[[dict], None] | None = None,
-                 threads: int | None = None) -> list[dict]:
+def measure_cost(
+    sizes: Sequence[int] = (16, 32, 64, 128),
+    widths: Sequence[int] = (8, 16, 32, 64),
+    base_width: int = 32,
+    base_size: int = 64,
+    batch_size: int = 16,
+    repeats: int = 3,
+    device: torch.device | str | None = None,
+    progress: Callable[[dict], None] | None = None,
+    threads: int | None = None,
+) -> list[dict]:
     """Two sweeps: every size in ``sizes`` at ``base_width``, and every width in ``widths`` at
     ``base_size``. One row per model (see :func:`measure_one`) with ``"sweep"`` = "size" or "width";
     ``progress(row)`` is called after each measurement.
@@ -132,8 +154,11 @@ def measure_cost(sizes: Sequence[int] = (16, 32, 64, 128), widths: Sequence[int]
     plan = [("size", s, base_width) for s in sizes] + [("width", base_size, w) for w in widths]
     try:
         for sweep, size, width in plan:
-            row = {"sweep": sweep, "threads": torch.get_num_threads(),
-                   **measure_one(size, width, batch_size, repeats=repeats, device=device)}
+            row = {
+                "sweep": sweep,
+                "threads": torch.get_num_threads(),
+                **measure_one(size, width, batch_size, repeats=repeats, device=device),
+            }
             rows.append(row)
             if progress is not None:
                 progress(row)
@@ -146,7 +171,9 @@ def fit_power_law(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]
     """Least-squares fit of ``y = a · x^k`` in log-log space; returns ``(k, a)``."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     if x.shape != y.shape or x.size < 2:
-        raise ValueError(f"need at least two (x, y) pairs of equal length, got {x.size} and {y.size}")
+        raise ValueError(
+            f"need at least two (x, y) pairs of equal length, got {x.size} and {y.size}"
+        )
     if (x <= 0).any() or (y <= 0).any():
         raise ValueError("a power law is fitted on logarithms: every x and y must be > 0")
     k, log_a = np.polyfit(np.log(x), np.log(y), 1)
@@ -155,11 +182,15 @@ def fit_power_law(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]
 
 def format_table(rows: list[dict]) -> str:
     """The rows of :func:`measure_cost` as a Markdown table."""
-    lines = ["| sweep | size | width | params G | params D | train step (ms) | sample (ms/image) "
-             "| train step, CPU time (ms) | sample, CPU time (ms/image) |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "| sweep | size | width | params G | params D | train step (ms) | sample (ms/image) "
+        "| train step, CPU time (ms) | sample, CPU time (ms/image) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     for r in rows:
-        lines.append(f"| {r['sweep']} | {r['size']} | {r['width']} | {r['params_G']:,} | {r['params_D']:,} | "
-                     f"{r['train_step_ms']:.1f} | {r['sample_ms']:.3f} | {r['train_step_cpu_ms']:.1f} | "
-                     f"{r['sample_cpu_ms']:.3f} |")
+        lines.append(
+            f"| {r['sweep']} | {r['size']} | {r['width']} | {r['params_G']:,} | {r['params_D']:,} | "
+            f"{r['train_step_ms']:.1f} | {r['sample_ms']:.3f} | {r['train_step_cpu_ms']:.1f} | "
+            f"{r['sample_cpu_ms']:.3f} |"
+        )
     return "\n".join(lines)

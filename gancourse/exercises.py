@@ -46,14 +46,18 @@ def clear_solution_text(source: str, cell_type: str = "code", where: str = "cell
         stripped = line.strip()
         if stripped == BEGIN:
             if inside:
-                raise SolutionMarkerError(f"{where}, line {number}: '{BEGIN}' inside another solution region.")
+                raise SolutionMarkerError(
+                    f"{where}, line {number}: '{BEGIN}' inside another solution region."
+                )
             inside = True
             indent = line[: len(line) - len(line.lstrip())]
             stub = CODE_STUB if cell_type == "code" else TEXT_STUB
             out.extend(indent + s for s in stub)
         elif stripped == END:
             if not inside:
-                raise SolutionMarkerError(f"{where}, line {number}: '{END}' without a '{BEGIN}' before it.")
+                raise SolutionMarkerError(
+                    f"{where}, line {number}: '{END}' without a '{BEGIN}' before it."
+                )
             inside = False
         elif not inside:
             out.append(line)
@@ -62,11 +66,15 @@ def clear_solution_text(source: str, cell_type: str = "code", where: str = "cell
     return "\n".join(out)
 
 
-def make_learner_copy(notebook: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
+def make_learner_copy(
+    notebook: nbformat.NotebookNode, name: str = "notebook"
+) -> nbformat.NotebookNode:
     """Return the learner copy of a source notebook (solutions cleared, outputs removed)."""
     learner = copy.deepcopy(notebook)
     for index, cell in enumerate(learner.cells):
-        cell.source = clear_solution_text(cell.source, cell.cell_type, where=f"{name}, cell {index}")
+        cell.source = clear_solution_text(
+            cell.source, cell.cell_type, where=f"{name}, cell {index}"
+        )
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
@@ -89,7 +97,9 @@ def generate(source_dir: Path, out_dir: Path, check: bool = False) -> list[Path]
     for source in sources:
         notebook = nbformat.read(source, as_version=4)
         if not has_solution(notebook):
-            raise SolutionMarkerError(f"{source} has no '{BEGIN}' marker: every exercise source needs one.")
+            raise SolutionMarkerError(
+                f"{source} has no '{BEGIN}' marker: every exercise source needs one."
+            )
         learner_text = nbformat.writes(make_learner_copy(notebook, source.name)) + "\n"
         target = Path(out_dir) / source.name
         current = target.read_text(encoding="utf-8") if target.exists() else None
@@ -104,7 +114,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("source_dir", nargs="?", default="exercises/source")
     parser.add_argument("out_dir", nargs="?", default="exercises")
-    parser.add_argument("--check", action="store_true", help="only report learner copies that are out of date")
+    parser.add_argument(
+        "--check", action="store_true", help="only report learner copies that are out of date"
+    )
     args = parser.parse_args(argv)
     changed = generate(Path(args.source_dir), Path(args.out_dir), check=args.check)
     if args.check:

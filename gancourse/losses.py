@@ -1,4 +1,4 @@
-"""Every adversarial loss of the course, on **logits**, numerically stable.
+"""Every adversarial loss of the course, on **logits**, numerically stable. Derived in lesson 03.
 
 Notation: the discriminator outputs a logit ``l = D_logit(x)``; its probability is
 ``D(x) = sigmoid(l)``. ``real`` are logits on real data, ``fake`` logits on generated data
@@ -28,7 +28,9 @@ import torch.nn.functional as F
 def _check_logits(**tensors: torch.Tensor) -> None:
     for name, t in tensors.items():
         if not isinstance(t, torch.Tensor):
-            raise TypeError(f"{name} must be a tensor of discriminator logits, got {type(t).__name__}")
+            raise TypeError(
+                f"{name} must be a tensor of discriminator logits, got {type(t).__name__}"
+            )
         if not t.is_floating_point():
             raise TypeError(f"{name} must be a float tensor of logits, got dtype {t.dtype}")
 
@@ -130,7 +132,9 @@ def _input_grad(D, x: torch.Tensor) -> torch.Tensor:
     return grad.flatten(1)  # (B, prod(x.shape[1:]))
 
 
-def gradient_penalty(D, real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+def gradient_penalty(
+    D, real: torch.Tensor, fake: torch.Tensor, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """WGAN-GP gradient penalty (Gulrajani et al., 2017), *without* its weight λ (usually 10).
 
     ``x̂ = ε x + (1 - ε) G(z)``, ``ε ~ U(0, 1)`` one per sample;
@@ -140,7 +144,9 @@ def gradient_penalty(D, real: torch.Tensor, fake: torch.Tensor, generator: torch
     discriminator without BatchNorm (the penalty is per sample).
     """
     if real.shape != fake.shape:
-        raise ValueError(f"gradient_penalty: real {tuple(real.shape)} and fake {tuple(fake.shape)} must have the same shape")
+        raise ValueError(
+            f"gradient_penalty: real {tuple(real.shape)} and fake {tuple(fake.shape)} must have the same shape"
+        )
     shape = (real.shape[0],) + (1,) * (real.dim() - 1)
     eps = torch.rand(shape, generator=generator, dtype=real.dtype).to(real.device)
     mixed = eps * real.detach() + (1 - eps) * fake.detach()

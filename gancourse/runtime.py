@@ -50,7 +50,9 @@ def _check_device_name(name: str) -> torch.device:
         if lowered.startswith("cuda:"):
             index_text = lowered.split(":", 1)[1]
             if not index_text.isdigit():
-                raise ValueError(f"Device '{name}': the index after 'cuda:' must be a number, e.g. cuda:0.")
+                raise ValueError(
+                    f"Device '{name}': the index after 'cuda:' must be a number, e.g. cuda:0."
+                )
             index = int(index_text)
             if index >= torch.cuda.device_count():
                 raise RuntimeError(
@@ -86,6 +88,14 @@ def get_device(prefer: str | None = None, verbose: bool = False) -> torch.device
     if verbose:
         print(f"Using device '{device}': {reason}.")
     return device
+
+
+def device_of(module: torch.nn.Module) -> torch.device:
+    """The device of a module's parameters (the CPU when it has none)."""
+    try:
+        return next(module.parameters()).device
+    except StopIteration:
+        return torch.device("cpu")
 
 
 def seed_everything(seed: int) -> torch.Generator:

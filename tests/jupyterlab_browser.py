@@ -24,8 +24,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TOKEN = "gancourse-browser-test"
 
 
@@ -58,8 +66,14 @@ def jupyterlab_server(windowing: str = "none", stock_connection: bool = False):
 
     state = Path(tempfile.mkdtemp(prefix="gancourse-lab-"))
     env = dict(os.environ)
-    for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLCONFIGDIR",
-                "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+    for var in (
+        "JUPYTER_CONFIG_DIR",
+        "JUPYTER_RUNTIME_DIR",
+        "IPYTHONDIR",
+        "MPLCONFIGDIR",
+        "XDG_CONFIG_HOME",
+        "XDG_CACHE_HOME",
+    ):
         env[var] = str(state / var.lower())
     env.pop("JUPYTER_DATA_DIR", None)  # keep the installed lab extensions (ipywidgets) visible
     # Render every cell (no windowing, so off-screen prompts and widgets exist in the DOM) and
@@ -67,28 +81,41 @@ def jupyterlab_server(windowing: str = "none", stock_connection: bool = False):
     settings = state / "settings"
     (settings / "@jupyterlab" / "notebook-extension").mkdir(parents=True)
     (settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
-        json.dumps({"windowingMode": windowing}))
+        json.dumps({"windowingMode": windowing})
+    )
     (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
-    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
-        '{"fetchNews": "false", "checkForUpdates": false}')
+    (
+        settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    ).write_text('{"fetchNews": "false", "checkForUpdates": false}')
     (settings / "@jupyterlab" / "docmanager-extension").mkdir(parents=True)
     (settings / "@jupyterlab" / "docmanager-extension" / "plugin.jupyterlab-settings").write_text(
-        '{"autosave": false}')
+        '{"autosave": false}'
+    )
     env["JUPYTERLAB_SETTINGS_DIR"] = str(settings)
     # Serve a copy of the course notebooks, so a run in the browser never writes outputs into them.
     served = state / "course"
     for folder in ("lessons", "exercises"):
-        shutil.copytree(ROOT / folder, served / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        shutil.copytree(
+            ROOT / folder, served / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints")
+        )
     env["JUPYTERLAB_WORKSPACES_DIR"] = str(state / "workspaces")
     port = _free_port()
-    command = lab_command([f"--port={port}", "--no-browser", "--ServerApp.port_retries=0",
-                           "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}"])
+    command = lab_command(
+        [
+            f"--port={port}",
+            "--no-browser",
+            "--ServerApp.port_retries=0",
+            "--ServerApp.ip=127.0.0.1",
+            f"--IdentityProvider.token={TOKEN}",
+        ]
+    )
     command[0] = sys.executable
     if stock_connection:
         command = [a for a in command if "kernel_websocket_connection_class" not in a]
     log = (state / "lab.log").open("wb")
-    process = subprocess.Popen(command, cwd=served, env=env, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=served, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 90
@@ -119,8 +146,12 @@ def chromium_page(width: int = 1400, height: int = 1000):
 
     state = tempfile.mkdtemp(prefix="chromium-state-")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-                                    env={**os.environ, "XDG_CONFIG_HOME": state, "XDG_CACHE_HOME": state})
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            env={**os.environ, "XDG_CONFIG_HOME": state, "XDG_CACHE_HOME": state},
+        )
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
             page.errors = []
@@ -137,12 +168,15 @@ def open_and_run_all(page, base: str, notebook: str, timeout_s: float = 180) -> 
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=60_000)
     page.wait_for_function(
         "() => /\\|\\s*Idle/.test(document.querySelector('#jp-main-statusbar')?.innerText || '')",
-        timeout=90_000)
+        timeout=90_000,
+    )
     page.wait_for_timeout(2000)
     n_code = page.locator(".jp-CodeCell").count()
 
     def all_executed():
-        prompts = page.locator(".jp-CodeCell .jp-InputPrompt").all_text_contents()  # not innerText: offscreen cells may skip layout
+        prompts = page.locator(
+            ".jp-CodeCell .jp-InputPrompt"
+        ).all_text_contents()  # not innerText: offscreen cells may skip layout
         return len(prompts) == n_code and all(re.fullmatch(r"\[\d+\]:", s.strip()) for s in prompts)
 
     for _attempt in (1, 2):
@@ -158,7 +192,9 @@ def open_and_run_all(page, base: str, notebook: str, timeout_s: float = 180) -> 
 
 def widget_cell(page, slider_description: str, nth: int = 0):
     """The output area of the nth cell whose output has a slider labelled ``slider_description``."""
-    label = page.locator(".widget-label", has_text=re.compile(rf"^{re.escape(slider_description)}$"))
+    label = page.locator(
+        ".widget-label", has_text=re.compile(rf"^{re.escape(slider_description)}$")
+    )
     cell = page.locator(".jp-Cell", has=page.locator(".widget-slider", has=label)).nth(nth)
     cell.scroll_into_view_if_needed()
     return cell

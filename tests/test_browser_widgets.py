@@ -5,8 +5,9 @@ import pytest
 
 from tests import jupyterlab_browser as jb
 
-pytestmark = pytest.mark.skipif(jb.browser_unavailable_reason() is not None,
-                                reason=str(jb.browser_unavailable_reason()))
+pytestmark = pytest.mark.skipif(
+    jb.browser_unavailable_reason() is not None, reason=str(jb.browser_unavailable_reason())
+)
 
 
 @pytest.fixture()
@@ -23,13 +24,17 @@ def _move_and_check(cell, slider, key="ArrowRight", dx=60):
     after_keys = jb.readout(slider)
     assert after_keys != before, "the keyboard did not move the slider"
     keyed = jb.wait_for_new_image(cell, start)
-    assert keyed != start, f"slider moved {before} -> {after_keys} by keyboard but the image did not change"
+    assert keyed != start, (
+        f"slider moved {before} -> {after_keys} by keyboard but the image did not change"
+    )
 
     jb.drag_slider(slider, dx=dx)
     after_mouse = jb.readout(slider)
     assert after_mouse != after_keys, "the mouse drag did not move the slider"
     dragged = jb.wait_for_new_image(cell, keyed)
-    assert dragged != keyed, f"slider dragged {after_keys} -> {after_mouse} but the image did not change"
+    assert dragged != keyed, (
+        f"slider dragged {after_keys} -> {after_mouse} but the image did not change"
+    )
 
 
 def test_lesson00_seed_slider_changes_the_picture(lab):

@@ -28,8 +28,10 @@ def test_checkpoint_round_trip_is_bit_exact(tmp_path):
     opt_g, opt_d = adam(G2), adam(D2)
     meta = checkpoint.restore_checkpoint(path, G=G2, D=D2, opt_g=opt_g, opt_d=opt_d)
     assert meta["step"] == 3 and meta["history"]["step"] == [1, 2, 3]
-    for a, b in zip(list(G.state_dict().values()) + list(D.state_dict().values()),
-                    list(G2.state_dict().values()) + list(D2.state_dict().values())):
+    for a, b in zip(
+        list(G.state_dict().values()) + list(D.state_dict().values()),
+        list(G2.state_dict().values()) + list(D2.state_dict().values()),
+    ):
         assert torch.equal(a, b)
     saved, loaded = state.opt_d.state_dict(), opt_d.state_dict()
     for index, entry in saved["state"].items():
@@ -57,7 +59,9 @@ def test_checkpoint_write_is_atomic(tmp_path, monkeypatch):
         checkpoint.save_checkpoint(path, G=G, D=D, step=2)
     monkeypatch.undo()
     assert path.read_bytes() == before, "the old checkpoint must be intact"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ck.safetensors"], "no temp file left behind"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ck.safetensors"], (
+        "no temp file left behind"
+    )
     assert checkpoint.load_checkpoint(path)[1]["step"] == 1
 
 
@@ -78,17 +82,25 @@ def _rewrite_header(path, change):
     """Edit the JSON metadata of a safetensors file in place (what an attacker could do)."""
     data = path.read_bytes()
     size = struct.unpack("<Q", data[:8])[0]
-    header = json.loads(data[8:8 + size])
+    header = json.loads(data[8 : 8 + size])
     meta = json.loads(header["__metadata__"]["gancourse"])
     change(meta)
     header["__metadata__"]["gancourse"] = json.dumps(meta)
     raw = json.dumps(header).encode()
     raw += b" " * (-len(raw) % 8)
-    path.write_bytes(struct.pack("<Q", len(raw)) + raw + data[8 + size:])
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw + data[8 + size :])
 
 
-@pytest.mark.parametrize("cls", ["subprocess.Popen", "os.system", "builtins.eval",
-                                 "gancourse.models.dcgan.torch", "gancourse.train.fit"])
+@pytest.mark.parametrize(
+    "cls",
+    [
+        "subprocess.Popen",
+        "os.system",
+        "builtins.eval",
+        "gancourse.models.dcgan.torch",
+        "gancourse.train.fit",
+    ],
+)
 def test_build_model_refuses_classes_outside_gancourse_models(tmp_path, cls):
     G, _ = small_dcgan()
     path = checkpoint.save_checkpoint(tmp_path / "ck.safetensors", G=G)
@@ -118,10 +130,27 @@ def test_fit_checks_the_checkpoint_folder_before_training(tmp_path):
     blocker.write_text("not a folder")
     calls = []
     with pytest.raises(checkpoint.CheckpointError, match="cannot write the checkpoint"):
-        train.fit(G, D, torch.rand(8, 3, 16, 16) * 2 - 1, 5, batch_size=4, progress=False,
-                  checkpoint=blocker / "run.safetensors", callbacks=[calls.append])
+        train.fit(
+            G,
+            D,
+            torch.rand(8, 3, 16, 16) * 2 - 1,
+            5,
+            batch_size=4,
+            progress=False,
+            checkpoint=blocker / "run.safetensors",
+            callbacks=[calls.append],
+        )
     assert calls == [], "no step may run before the checkpoint folder is known to be writable"
-    state = train.fit(G, D, torch.rand(8, 3, 16, 16) * 2 - 1, 2, batch_size=4, progress=False,
-                      checkpoint=tmp_path / "new" / "folder" / "run.safetensors")
-    assert checkpoint.load_checkpoint(tmp_path / "new" / "folder" / "run.safetensors")[1]["step"] == 2
+    state = train.fit(
+        G,
+        D,
+        torch.rand(8, 3, 16, 16) * 2 - 1,
+        2,
+        batch_size=4,
+        progress=False,
+        checkpoint=tmp_path / "new" / "folder" / "run.safetensors",
+    )
+    assert (
+        checkpoint.load_checkpoint(tmp_path / "new" / "folder" / "run.safetensors")[1]["step"] == 2
+    )
     assert state.step == 2

@@ -45,27 +45,33 @@ def test_blank_is_not_implemented(check):
         check(blank)
 
 
-@pytest.mark.parametrize("mistake,func", [
-    ("flipped ratio", lambda a, b: b / (a + b)),
-    ("not normalised", lambda a, b: a / b),
-    ("not normalised", lambda a, b: a),
-    ("wrong formula", lambda a, b: a / (a + 2 * b)),
-    ("shape", lambda a, b: (a / (a + b)).mean()),
-    ("not a tensor", lambda a, b: (a / (a + b)).tolist()),
-])
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("flipped ratio", lambda a, b: b / (a + b)),
+        ("not normalised", lambda a, b: a / b),
+        ("not normalised", lambda a, b: a),
+        ("wrong formula", lambda a, b: a / (a + 2 * b)),
+        ("shape", lambda a, b: (a / (a + b)).mean()),
+        ("not a tensor", lambda a, b: (a / (a + b)).tolist()),
+    ],
+)
 def test_optimal_discriminator_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson01.check_optimal_discriminator(func)
     assert info.value.mistake == mistake
 
 
-@pytest.mark.parametrize("mistake,kwargs", [
-    ("missing detach", dict(detach=False)),
-    ("flipped labels", dict(labels=0)),
-    ("flipped sign", dict(sign=-1)),
-    ("missing zero_grad", dict(zero_grad=False)),
-    ("no optimizer step", dict(step=False)),
-])
+@pytest.mark.parametrize(
+    "mistake,kwargs",
+    [
+        ("missing detach", dict(detach=False)),
+        ("flipped labels", dict(labels=0)),
+        ("flipped sign", dict(sign=-1)),
+        ("missing zero_grad", dict(zero_grad=False)),
+        ("no optimizer step", dict(step=False)),
+    ],
+)
 def test_d_step_mistakes_named(mistake, kwargs):
     with pytest.raises(CheckFailed) as info:
         lesson01.check_d_step(make_step(**kwargs))

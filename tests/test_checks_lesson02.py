@@ -22,7 +22,7 @@ def good_paired_flip(a, b, generator=None):
 def good_translate(x, dx, dy):
     h, w = x.shape[-2:]
     padded = torch.nn.functional.pad(x, (abs(dx), abs(dx), abs(dy), abs(dy)))
-    return padded[..., abs(dy) - dy: abs(dy) - dy + h, abs(dx) - dx: abs(dx) - dx + w]
+    return padded[..., abs(dy) - dy : abs(dy) - dy + h, abs(dx) - dx : abs(dx) - dx + w]
 
 
 def test_solutions_pass(capsys):
@@ -37,8 +37,15 @@ def blank(*args):
     raise NotImplementedError()
 
 
-@pytest.mark.parametrize("check", [lesson02.check_normalize, lesson02.check_denormalize,
-                                   lesson02.check_paired_flip, lesson02.check_translate])
+@pytest.mark.parametrize(
+    "check",
+    [
+        lesson02.check_normalize,
+        lesson02.check_denormalize,
+        lesson02.check_paired_flip,
+        lesson02.check_translate,
+    ],
+)
 def test_blank_is_not_implemented(check):
     with pytest.raises(NotImplementedYet):
         check(blank)
@@ -53,27 +60,33 @@ def _inplace(x, m, s):
     return x / _t(s)
 
 
-@pytest.mark.parametrize("mistake,func", [
-    ("channel broadcast", lambda x, m, s: (x - torch.tensor(m)) / torch.tensor(s)),
-    ("swapped mean and std", lambda x, m, s: (x - _t(s)) / _t(m)),
-    ("multiplied by std", lambda x, m, s: (x - _t(m)) * _t(s)),
-    ("wrong order", lambda x, m, s: x / _t(s) - _t(m)),
-    ("in place", _inplace),
-    ("shape", lambda x, m, s: ((x - _t(m)) / _t(s)).mean(1)),
-    ("wrong values", lambda x, m, s: x * 2 - 1),
-])
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("channel broadcast", lambda x, m, s: (x - torch.tensor(m)) / torch.tensor(s)),
+        ("swapped mean and std", lambda x, m, s: (x - _t(s)) / _t(m)),
+        ("multiplied by std", lambda x, m, s: (x - _t(m)) * _t(s)),
+        ("wrong order", lambda x, m, s: x / _t(s) - _t(m)),
+        ("in place", _inplace),
+        ("shape", lambda x, m, s: ((x - _t(m)) / _t(s)).mean(1)),
+        ("wrong values", lambda x, m, s: x * 2 - 1),
+    ],
+)
 def test_normalize_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson02.check_normalize(func)
     assert info.value.mistake == mistake
 
 
-@pytest.mark.parametrize("mistake,func", [
-    ("wrong order", lambda y, m, s: (y + _t(m)) * _t(s)),
-    ("swapped mean and std", lambda y, m, s: y * _t(m) + _t(s)),
-    ("divided by std", lambda y, m, s: y / _t(s) + _t(m)),
-    ("wrong values", lambda y, m, s: (y + 1) / 2),
-])
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("wrong order", lambda y, m, s: (y + _t(m)) * _t(s)),
+        ("swapped mean and std", lambda y, m, s: y * _t(m) + _t(s)),
+        ("divided by std", lambda y, m, s: y / _t(s) + _t(m)),
+        ("wrong values", lambda y, m, s: (y + 1) / 2),
+    ],
+)
 def test_denormalize_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson02.check_denormalize(func)
@@ -101,25 +114,31 @@ def _global_rng(a, b, generator=None):
     return good_paired_flip(a, b, None)
 
 
-@pytest.mark.parametrize("mistake,func", [
-    ("inconsistent flip", _independent),
-    ("one coin for the batch", _one_coin),
-    ("vertical flip", _vertical),
-    ("ignores generator", _global_rng),
-    ("not a pair", lambda a, b, g=None: torch.cat([a, b])),
-])
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("inconsistent flip", _independent),
+        ("one coin for the batch", _one_coin),
+        ("vertical flip", _vertical),
+        ("ignores generator", _global_rng),
+        ("not a pair", lambda a, b, g=None: torch.cat([a, b])),
+    ],
+)
 def test_paired_flip_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson02.check_paired_flip(func)
     assert info.value.mistake == mistake
 
 
-@pytest.mark.parametrize("mistake,func", [
-    ("wrap-around", lambda x, dx, dy: torch.roll(x, shifts=(dy, dx), dims=(-2, -1))),
-    ("wrong direction", lambda x, dx, dy: good_translate(x, -dx, -dy)),
-    ("swapped axes", lambda x, dx, dy: good_translate(x, dy, dx)),
-    ("wrong values", lambda x, dx, dy: x * 0),
-])
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("wrap-around", lambda x, dx, dy: torch.roll(x, shifts=(dy, dx), dims=(-2, -1))),
+        ("wrong direction", lambda x, dx, dy: good_translate(x, -dx, -dy)),
+        ("swapped axes", lambda x, dx, dy: good_translate(x, dy, dx)),
+        ("wrong values", lambda x, dx, dy: x * 0),
+    ],
+)
 def test_translate_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson02.check_translate(func)

@@ -29,35 +29,47 @@ def blank(*_):
     raise NotImplementedError()
 
 
-@pytest.mark.parametrize("check", [lesson03.check_g_loss_nonsaturating, lesson03.check_d_loss_hinge,
-                                   lesson03.check_gradient_penalty])
+@pytest.mark.parametrize(
+    "check",
+    [
+        lesson03.check_g_loss_nonsaturating,
+        lesson03.check_d_loss_hinge,
+        lesson03.check_gradient_penalty,
+    ],
+)
 def test_blank_is_not_implemented(check):
     with pytest.raises(NotImplementedYet):
         check(blank)
 
 
-@pytest.mark.parametrize("mistake,func", [
-    ("saturating loss", lambda f: torch.log(1 - torch.sigmoid(f)).mean()),
-    ("flipped sign", lambda f: torch.log(torch.sigmoid(f)).mean()),
-    ("flipped labels", lambda f: F.softplus(f).mean()),
-    ("sum instead of mean", lambda f: F.softplus(-f).sum()),
-    ("unstable log(sigmoid)", lambda f: -torch.log(torch.sigmoid(f)).mean()),
-    ("not reduced", lambda f: F.softplus(-f)),
-    ("wrong formula", lambda f: (1 - torch.sigmoid(f)).mean()),
-])
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("saturating loss", lambda f: torch.log(1 - torch.sigmoid(f)).mean()),
+        ("flipped sign", lambda f: torch.log(torch.sigmoid(f)).mean()),
+        ("flipped labels", lambda f: F.softplus(f).mean()),
+        ("sum instead of mean", lambda f: F.softplus(-f).sum()),
+        ("unstable log(sigmoid)", lambda f: -torch.log(torch.sigmoid(f)).mean()),
+        ("not reduced", lambda f: F.softplus(-f)),
+        ("wrong formula", lambda f: (1 - torch.sigmoid(f)).mean()),
+    ],
+)
 def test_g_loss_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson03.check_g_loss_nonsaturating(func)
     assert info.value.mistake == mistake
 
 
-@pytest.mark.parametrize("mistake,func", [
-    ("flipped labels", lambda r, f: F.relu(1 + r).mean() + F.relu(1 - f).mean()),
-    ("missing max(0, ·)", lambda r, f: (1 - r).mean() + (1 + f).mean()),
-    ("missing margin", lambda r, f: F.relu(-r).mean() + F.relu(f).mean()),
-    ("flipped sign", lambda r, f: F.relu(1 - r).mean() + F.relu(1 - f).mean()),
-    ("wrong formula", lambda r, f: F.relu(1 - r).mean()),
-])
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("flipped labels", lambda r, f: F.relu(1 + r).mean() + F.relu(1 - f).mean()),
+        ("missing max(0, ·)", lambda r, f: (1 - r).mean() + (1 + f).mean()),
+        ("missing margin", lambda r, f: F.relu(-r).mean() + F.relu(f).mean()),
+        ("flipped sign", lambda r, f: F.relu(1 - r).mean() + F.relu(1 - f).mean()),
+        ("wrong formula", lambda r, f: F.relu(1 - r).mean()),
+    ],
+)
 def test_hinge_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson03.check_d_loss_hinge(func)
@@ -85,16 +97,19 @@ def gp_variant(kind):
     return gp
 
 
-@pytest.mark.parametrize("mistake,kind", [
-    ("penalty on real points", "real"),
-    ("penalty on fake points", "fake"),
-    ("squared norm", "squared"),
-    ("norm over the batch", "batch norm"),
-    ("missing square", "no square"),
-    ("no -1 target", "no target"),
-    ("no abs/norm", "elementwise"),
-    ("no create_graph", "no graph"),
-])
+@pytest.mark.parametrize(
+    "mistake,kind",
+    [
+        ("penalty on real points", "real"),
+        ("penalty on fake points", "fake"),
+        ("squared norm", "squared"),
+        ("norm over the batch", "batch norm"),
+        ("missing square", "no square"),
+        ("no -1 target", "no target"),
+        ("no abs/norm", "elementwise"),
+        ("no create_graph", "no graph"),
+    ],
+)
 def test_gradient_penalty_mistakes_named(mistake, kind):
     with pytest.raises(CheckFailed) as info:
         lesson03.check_gradient_penalty(gp_variant(kind))

@@ -9,7 +9,9 @@ from gancourse.models import dcgan_init
 
 
 def good_block(cin, cout):
-    return nn.Sequential(nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(True))
+    return nn.Sequential(
+        nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(True)
+    )
 
 
 def good_init(m):
@@ -20,7 +22,9 @@ def good_init(m):
         nn.init.zeros_(m.bias)
 
 
-def loop_init(model):  # written for the whole model: model.apply calls it on every submodule, still fine
+def loop_init(
+    model,
+):  # written for the whole model: model.apply calls it on every submodule, still fine
     for m in model.modules():
         good_init(m)
 
@@ -28,15 +32,22 @@ def loop_init(model):  # written for the whole model: model.apply calls it on ev
 def library_block(cin, cout):  # a hidden block of the course's Generator
     from gancourse.models import Generator
 
-    block = Generator(z_dim=4, image_size=16, width=cout).blocks[1]  # (B, 2·width, 4, 4) -> (B, width, 8, 8)
+    block = Generator(z_dim=4, image_size=16, width=cout).blocks[
+        1
+    ]  # (B, 2·width, 4, 4) -> (B, width, 8, 8)
     assert block[0].in_channels == cin
     return block
 
 
 def test_solutions_and_library_pass(capsys):
     assert lesson04.check_up_block(good_block)
-    assert lesson04.check_up_block(lambda cin, cout: nn.Sequential(
-        nn.ConvTranspose2d(cin, cout, kernel_size=4, stride=2, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()))
+    assert lesson04.check_up_block(
+        lambda cin, cout: nn.Sequential(
+            nn.ConvTranspose2d(cin, cout, kernel_size=4, stride=2, padding=1, bias=False),
+            nn.BatchNorm2d(cout),
+            nn.ReLU(),
+        )
+    )
     assert lesson04.check_up_block(library_block)
     assert lesson04.check_dcgan_init(good_init)
     assert lesson04.check_dcgan_init(loop_init)
@@ -54,11 +65,20 @@ def test_blank_is_not_implemented(check):
         check(blank)
 
 
-def block(kernel=4, stride=2, padding=1, bias=False, norm=True, act="relu", order="cbr", output_padding=0):
+def block(
+    kernel=4, stride=2, padding=1, bias=False, norm=True, act="relu", order="cbr", output_padding=0
+):
     def up_block(cin, cout):
-        conv = nn.ConvTranspose2d(cin, cout, kernel, stride, padding, output_padding=output_padding, bias=bias)
-        acts = {"relu": [nn.ReLU()], "leaky": [nn.LeakyReLU(0.2)], "tanh": [nn.Tanh()], "none": [],
-                "relu+tanh": [nn.ReLU(), nn.Tanh()]}[act]
+        conv = nn.ConvTranspose2d(
+            cin, cout, kernel, stride, padding, output_padding=output_padding, bias=bias
+        )
+        acts = {
+            "relu": [nn.ReLU()],
+            "leaky": [nn.LeakyReLU(0.2)],
+            "tanh": [nn.Tanh()],
+            "none": [],
+            "relu+tanh": [nn.ReLU(), nn.Tanh()],
+        }[act]
         bn = [nn.BatchNorm2d(cout)] if norm else []
         if order == "crb":
             return nn.Sequential(conv, *acts, *bn)
@@ -70,30 +90,46 @@ def block(kernel=4, stride=2, padding=1, bias=False, norm=True, act="relu", orde
 class SquashedBlock(nn.Module):  # a tanh hidden in forward, invisible as a module
     def __init__(self, cin, cout):
         super().__init__()
-        self.conv, self.bn = nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False), nn.BatchNorm2d(cout)
+        self.conv, self.bn = (
+            nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(cout),
+        )
 
     def forward(self, x):
         return torch.tanh(torch.relu(self.bn(self.conv(x))))
 
 
-@pytest.mark.parametrize("mistake,func", [
-    ("wrong kernel/stride/padding", block(kernel=3)),
-    ("wrong kernel/stride/padding", block(stride=1)),
-    ("wrong kernel/stride/padding", block(padding=0)),
-    ("wrong kernel/stride/padding", block(kernel=3, output_padding=1)),  # doubles, but not DCGAN's 4/2/1
-    ("bias before BatchNorm", block(bias=True)),
-    ("LeakyReLU in G", block(act="leaky")),
-    ("missing BatchNorm", block(norm=False)),
-    ("tanh in hidden block", block(act="tanh")),
-    ("tanh in hidden block", block(act="relu+tanh")),
-    ("tanh in hidden block", SquashedBlock),
-    ("missing ReLU", block(act="none")),
-    ("wrong order", block(order="crb")),
-    ("wrong channels", lambda cin, cout: good_block(cin, cin)),
-    ("no ConvTranspose2d", lambda cin, cout: nn.Sequential(nn.Upsample(scale_factor=2), nn.Conv2d(cin, cout, 3, 1, 1),
-                                                           nn.BatchNorm2d(cout), nn.ReLU())),
-    ("not a module", lambda cin, cout: [nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False)]),
-])
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("wrong kernel/stride/padding", block(kernel=3)),
+        ("wrong kernel/stride/padding", block(stride=1)),
+        ("wrong kernel/stride/padding", block(padding=0)),
+        (
+            "wrong kernel/stride/padding",
+            block(kernel=3, output_padding=1),
+        ),  # doubles, but not DCGAN's 4/2/1
+        ("bias before BatchNorm", block(bias=True)),
+        ("LeakyReLU in G", block(act="leaky")),
+        ("missing BatchNorm", block(norm=False)),
+        ("tanh in hidden block", block(act="tanh")),
+        ("tanh in hidden block", block(act="relu+tanh")),
+        ("tanh in hidden block", SquashedBlock),
+        ("missing ReLU", block(act="none")),
+        ("wrong order", block(order="crb")),
+        ("wrong channels", lambda cin, cout: good_block(cin, cin)),
+        (
+            "no ConvTranspose2d",
+            lambda cin, cout: nn.Sequential(
+                nn.Upsample(scale_factor=2),
+                nn.Conv2d(cin, cout, 3, 1, 1),
+                nn.BatchNorm2d(cout),
+                nn.ReLU(),
+            ),
+        ),
+        ("not a module", lambda cin, cout: [nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False)]),
+    ],
+)
 def test_up_block_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson04.check_up_block(func)
@@ -134,20 +170,23 @@ def mean_as_std(m):  # nn.init.normal_(w, 0.02): the second positional argument 
         good_init(m)
 
 
-@pytest.mark.parametrize("mistake,func", [
-    ("wrong scale", init(std=0.2)),
-    ("wrong scale", init(std=1.0)),
-    ("wrong scale", mean_as_std),
-    ("wrong scale", init(bn="wide")),
-    ("BatchNorm weights zero", init(bn="zero")),
-    ("BatchNorm weights zero", init(bn="like conv")),
-    ("BatchNorm left default", init(bn="default")),
-    ("BatchNorm bias not zero", init(bn_bias=False)),
-    ("forgot ConvTranspose2d", init(conv=nn.Conv2d)),
-    ("forgot Conv2d", init(conv=nn.ConvTranspose2d)),
-    ("uniform", init(dist="uniform")),
-    ("in-place on a leaf", leaf_in_place),
-])
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("wrong scale", init(std=0.2)),
+        ("wrong scale", init(std=1.0)),
+        ("wrong scale", mean_as_std),
+        ("wrong scale", init(bn="wide")),
+        ("BatchNorm weights zero", init(bn="zero")),
+        ("BatchNorm weights zero", init(bn="like conv")),
+        ("BatchNorm left default", init(bn="default")),
+        ("BatchNorm bias not zero", init(bn_bias=False)),
+        ("forgot ConvTranspose2d", init(conv=nn.Conv2d)),
+        ("forgot Conv2d", init(conv=nn.ConvTranspose2d)),
+        ("uniform", init(dist="uniform")),
+        ("in-place on a leaf", leaf_in_place),
+    ],
+)
 def test_dcgan_init_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson04.check_dcgan_init(func)

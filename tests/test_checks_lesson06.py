@@ -39,7 +39,9 @@ def blank(*_):
     raise NotImplementedError()
 
 
-@pytest.mark.parametrize("check", [lesson06.check_slerp, lesson06.check_truncate, lesson06.check_sefa])
+@pytest.mark.parametrize(
+    "check", [lesson06.check_slerp, lesson06.check_truncate, lesson06.check_sefa]
+)
 def test_blank_is_not_implemented(check):
     with pytest.raises(NotImplementedYet, match="still raises NotImplementedError"):
         check(blank)
@@ -49,29 +51,38 @@ def _unit_slerp(z0, z1, t):
     return good_slerp(z0 / z0.norm(), z1 / z1.norm(), t)
 
 
-@pytest.mark.parametrize("mistake,func", [
-    ("lerp instead of slerp", lambda z0, z1, t: (1 - t) * z0 + t * z1),
-    ("swapped endpoints", lambda z0, z1, t: good_slerp(z1, z0, t)),
-    ("normalised output", _unit_slerp),
-    ("swapped weights", lambda z0, z1, t: good_slerp(z0, z1, 1 - t) if 0 < t < 1 else good_slerp(z0, z1, t)),
-    ("norm not kept", lambda z0, z1, t: good_slerp(z0, z1, t) * (1 + 0.2 * t * (1 - t))),
-    ("not a tensor", lambda z0, z1, t: good_slerp(z0, z1, t).numpy()),
-    ("shape", lambda z0, z1, t: good_slerp(z0, z1, t)[None]),
-    ("error", lambda z0, z1, t: z0 @ z1 @ z0),
-])
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("lerp instead of slerp", lambda z0, z1, t: (1 - t) * z0 + t * z1),
+        ("swapped endpoints", lambda z0, z1, t: good_slerp(z1, z0, t)),
+        ("normalised output", _unit_slerp),
+        (
+            "swapped weights",
+            lambda z0, z1, t: good_slerp(z0, z1, 1 - t) if 0 < t < 1 else good_slerp(z0, z1, t),
+        ),
+        ("norm not kept", lambda z0, z1, t: good_slerp(z0, z1, t) * (1 + 0.2 * t * (1 - t))),
+        ("not a tensor", lambda z0, z1, t: good_slerp(z0, z1, t).numpy()),
+        ("shape", lambda z0, z1, t: good_slerp(z0, z1, t)[None]),
+        ("error", lambda z0, z1, t: z0 @ z1 @ z0),
+    ],
+)
 def test_slerp_mistakes_are_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson06.check_slerp(func)
     assert info.value.mistake == mistake, str(info.value)
 
 
-@pytest.mark.parametrize("mistake,func", [
-    ("truncating toward 0", lambda z, psi, mean: psi * z),
-    ("psi flipped", lambda z, psi, mean: mean + (1 - psi) * (z - mean)),
-    ("forgot to subtract the mean", lambda z, psi, mean: psi * z + mean),
-    ("wrong formula", lambda z, psi, mean: z - psi * mean),
-    ("shape", lambda z, psi, mean: (mean + psi * (z - mean)).mean(0)),
-])
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("truncating toward 0", lambda z, psi, mean: psi * z),
+        ("psi flipped", lambda z, psi, mean: mean + (1 - psi) * (z - mean)),
+        ("forgot to subtract the mean", lambda z, psi, mean: psi * z + mean),
+        ("wrong formula", lambda z, psi, mean: z - psi * mean),
+        ("shape", lambda z, psi, mean: (mean + psi * (z - mean)).mean(0)),
+    ],
+)
 def test_truncate_mistakes_are_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson06.check_truncate(func)
@@ -106,14 +117,17 @@ def _wrong_reshape(weight, k):
     return vectors[:, -k:].flip(1).T
 
 
-@pytest.mark.parametrize("mistake,func", [
-    ("eigenvectors of the wrong matrix", _wrong_matrix),
-    ("smallest eigenvalues", _smallest),
-    ("rows instead of columns", _rows),
-    ("wrong reshape", _wrong_reshape),
-    ("unnormalised direction", lambda w, k: 2 * good_sefa(w, k)),
-    ("shape", lambda w, k: good_sefa(w, k).T),
-])
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("eigenvectors of the wrong matrix", _wrong_matrix),
+        ("smallest eigenvalues", _smallest),
+        ("rows instead of columns", _rows),
+        ("wrong reshape", _wrong_reshape),
+        ("unnormalised direction", lambda w, k: 2 * good_sefa(w, k)),
+        ("shape", lambda w, k: good_sefa(w, k).T),
+    ],
+)
 def test_sefa_mistakes_are_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson06.check_sefa(func)

@@ -29,7 +29,9 @@ def test_solutions_pass(capsys):
     assert lesson07.check_orthogonalize(good_orthogonalize)
     from gancourse import editing
 
-    assert lesson07.check_interfacegan(lambda z, s: editing.interfacegan_from_scores(z, {"smile": s}, "smile"))
+    assert lesson07.check_interfacegan(
+        lambda z, s: editing.interfacegan_from_scores(z, {"smile": s}, "smile")
+    )
     assert lesson07.check_orthogonalize(editing.orthogonalize)
     assert capsys.readouterr().out.count("✅ Passed") == 4
 
@@ -48,13 +50,16 @@ def _unnormalised(z, scores):
     return 3.0 * good_interfacegan(z, scores)
 
 
-@pytest.mark.parametrize("mistake,func", [
-    ("flipped sign", lambda z, s: -good_interfacegan(z, s)),
-    ("unnormalised direction", _unnormalised),
-    ("wrong direction", lambda z, s: torch.ones(z.shape[1]) / z.shape[1] ** 0.5),
-    ("shape", lambda z, s: good_interfacegan(z, s)[:5]),
-    ("not a tensor", lambda z, s: good_interfacegan(z, s).numpy()),
-])
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("flipped sign", lambda z, s: -good_interfacegan(z, s)),
+        ("unnormalised direction", _unnormalised),
+        ("wrong direction", lambda z, s: torch.ones(z.shape[1]) / z.shape[1] ** 0.5),
+        ("shape", lambda z, s: good_interfacegan(z, s)[:5]),
+        ("not a tensor", lambda z, s: good_interfacegan(z, s).numpy()),
+    ],
+)
 def test_interfacegan_mistakes_are_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson07.check_interfacegan(func)
@@ -66,13 +71,19 @@ def _projection(n1, n2):
     return p / p.norm()
 
 
-@pytest.mark.parametrize("mistake,func", [
-    ("not orthogonalised", lambda n1, n2: n1),
-    ("unnormalised direction", lambda n1, n2: n1 - (n1 @ n2) * n2),
-    ("projection instead of rejection", _projection),
-    ("n2 not normalised", lambda n1, n2: (n1 - (n1 @ n2) * n2) / (n1 - (n1 @ n2) * n2).norm()),
-    ("not orthogonal", lambda n1, n2: (n1 - 0.5 * (n1 @ n2) * n2) / (n1 - 0.5 * (n1 @ n2) * n2).norm()),
-])
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("not orthogonalised", lambda n1, n2: n1),
+        ("unnormalised direction", lambda n1, n2: n1 - (n1 @ n2) * n2),
+        ("projection instead of rejection", _projection),
+        ("n2 not normalised", lambda n1, n2: (n1 - (n1 @ n2) * n2) / (n1 - (n1 @ n2) * n2).norm()),
+        (
+            "not orthogonal",
+            lambda n1, n2: (n1 - 0.5 * (n1 @ n2) * n2) / (n1 - 0.5 * (n1 @ n2) * n2).norm(),
+        ),
+    ],
+)
 def test_orthogonalize_mistakes_are_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson07.check_orthogonalize(func)
@@ -110,16 +121,19 @@ def test_feature_edit_solution_and_library_pass(capsys):
         lesson07.check_feature_edit(blank)
 
 
-@pytest.mark.parametrize("mistake,func", [
-    ("not edited", lambda G, z, n, a: G(z)),
-    ("alpha", lambda G, z, n, a: good_feature_edit(G, z, n, 1.0)),
-    ("alpha", lambda G, z, n, a: good_feature_edit(G, z, n, 2 * a)),
-    ("before the ReLU", _edit_before_relu),
-    ("shape", lambda G, z, n, a: good_feature_edit(G, z, n, a)[:, :1]),
-    ("not a tensor", lambda G, z, n, a: good_feature_edit(G, z, n, a).numpy()),
-    ("wrong images", lambda G, z, n, a: good_feature_edit(G, z, -n, a)),
-    ("error", lambda G, z, n, a: G(z + a * n)),  # edits z with an h-sized direction
-])
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("not edited", lambda G, z, n, a: G(z)),
+        ("alpha", lambda G, z, n, a: good_feature_edit(G, z, n, 1.0)),
+        ("alpha", lambda G, z, n, a: good_feature_edit(G, z, n, 2 * a)),
+        ("before the ReLU", _edit_before_relu),
+        ("shape", lambda G, z, n, a: good_feature_edit(G, z, n, a)[:, :1]),
+        ("not a tensor", lambda G, z, n, a: good_feature_edit(G, z, n, a).numpy()),
+        ("wrong images", lambda G, z, n, a: good_feature_edit(G, z, -n, a)),
+        ("error", lambda G, z, n, a: G(z + a * n)),  # edits z with an h-sized direction
+    ],
+)
 def test_feature_edit_mistakes_are_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson07.check_feature_edit(func)

@@ -42,15 +42,22 @@ def _hw(f):
     return f.reshape(b, c, h * w)
 
 
-@pytest.mark.parametrize("mistake,func", [
-    ("unnormalised Gram", lambda f: _hw(f) @ _hw(f).transpose(1, 2)),
-    ("normalised by HW", lambda f: _hw(f) @ _hw(f).transpose(1, 2) / (f.shape[2] * f.shape[3])),
-    ("normalised by C", lambda f: _hw(f) @ _hw(f).transpose(1, 2) / f.shape[1]),
-    ("wrong axes", lambda f: _hw(f).transpose(1, 2) @ _hw(f) / f[0].numel()),
-    ("wrong reshape", lambda f: (lambda x: x @ x.transpose(1, 2) / f[0].numel())(
-        f.reshape(f.shape[0], -1, f.shape[1]).transpose(1, 2))),
-    ("wrong shape", lambda f: gram(f)[0]),
-])
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("unnormalised Gram", lambda f: _hw(f) @ _hw(f).transpose(1, 2)),
+        ("normalised by HW", lambda f: _hw(f) @ _hw(f).transpose(1, 2) / (f.shape[2] * f.shape[3])),
+        ("normalised by C", lambda f: _hw(f) @ _hw(f).transpose(1, 2) / f.shape[1]),
+        ("wrong axes", lambda f: _hw(f).transpose(1, 2) @ _hw(f) / f[0].numel()),
+        (
+            "wrong reshape",
+            lambda f: (lambda x: x @ x.transpose(1, 2) / f[0].numel())(
+                f.reshape(f.shape[0], -1, f.shape[1]).transpose(1, 2)
+            ),
+        ),
+        ("wrong shape", lambda f: gram(f)[0]),
+    ],
+)
 def test_gram_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson08.check_gram_matrix(func)
@@ -63,6 +70,7 @@ def _dims(dims):
         sd_c = (c.var(dims, keepdim=True, unbiased=False) + eps).sqrt()
         sd_s = (s.var(dims, keepdim=True, unbiased=False) + eps).sqrt()
         return alpha * (sd_s * (c - mu_c) / sd_c + mu_s) + (1 - alpha) * c
+
     return f
 
 
@@ -72,16 +80,27 @@ def _no_eps(c, s, alpha=1.0):
     return alpha * t + (1 - alpha) * c
 
 
-@pytest.mark.parametrize("mistake,func", [
-    ("wrong dims", _dims((1, 2, 3))),
-    ("wrong dims", _dims((0, 2, 3))),
-    ("mean only", lambda c, s, alpha=1.0: alpha * (c - c.mean((2, 3), keepdim=True) + s.mean((2, 3), keepdim=True))
-     + (1 - alpha) * c),
-    ("std without epsilon", _no_eps),
-    ("alpha reversed", lambda c, s, alpha=1.0: adain(c, s, 1 - alpha) if alpha != 1.0 else adain(c, s)),
-    ("alpha ignored", lambda c, s, alpha=1.0: adain(c, s, 1.0)),
-    ("wrong formula", lambda c, s, alpha=1.0: c * 2),
-])
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("wrong dims", _dims((1, 2, 3))),
+        ("wrong dims", _dims((0, 2, 3))),
+        (
+            "mean only",
+            lambda c, s, alpha=1.0: (
+                alpha * (c - c.mean((2, 3), keepdim=True) + s.mean((2, 3), keepdim=True))
+                + (1 - alpha) * c
+            ),
+        ),
+        ("std without epsilon", _no_eps),
+        (
+            "alpha reversed",
+            lambda c, s, alpha=1.0: adain(c, s, 1 - alpha) if alpha != 1.0 else adain(c, s),
+        ),
+        ("alpha ignored", lambda c, s, alpha=1.0: adain(c, s, 1.0)),
+        ("wrong formula", lambda c, s, alpha=1.0: c * 2),
+    ],
+)
 def test_adain_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson08.check_adain(func)

@@ -11,7 +11,9 @@ from gancourse.checks import CheckFailed, NotImplementedYet, lesson10
 LUMA = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
 
 
-def profile(images, eps=1e-10, shift=True, reduce="mean", power=2, normalise=True, log=True, gray=None):
+def profile(
+    images, eps=1e-10, shift=True, reduce="mean", power=2, normalise=True, log=True, gray=None
+):
     g = (images * LUMA).sum(1) if gray is None else gray(images)
     h, w = g.shape[-2:]
     f = torch.fft.fft2(g)
@@ -21,8 +23,11 @@ def profile(images, eps=1e-10, shift=True, reduce="mean", power=2, normalise=Tru
     if normalise:
         p = p / (h * w)
     i, j = torch.meshgrid(torch.arange(h) - h // 2, torch.arange(w) - w // 2, indexing="ij")
-    ring = torch.sqrt((i ** 2 + j ** 2).double()).round().long()
-    rings = [(p[:, ring == r].mean(1) if reduce == "mean" else p[:, ring == r].sum(1)) for r in range(min(h, w) // 2 + 1)]
+    ring = torch.sqrt((i**2 + j**2).double()).round().long()
+    rings = [
+        (p[:, ring == r].mean(1) if reduce == "mean" else p[:, ring == r].sum(1))
+        for r in range(min(h, w) // 2 + 1)
+    ]
     out = torch.stack(rings, 1)
     if not log:
         return out
@@ -31,13 +36,18 @@ def profile(images, eps=1e-10, shift=True, reduce="mean", power=2, normalise=Tru
 
 def good_metrics(scores, labels, threshold=0.5):
     scores, labels = np.asarray(scores, float), np.asarray(labels)
-    return {"accuracy": float(((scores >= threshold) == labels.astype(bool)).mean()),
-            "average_precision": float(average_precision_score(labels, scores))}
+    return {
+        "accuracy": float(((scores >= threshold) == labels.astype(bool)).mean()),
+        "average_precision": float(average_precision_score(labels, scores)),
+    }
 
 
 def good_held_out(make_detector, real, fake, test_fraction=0.5, seed=0):
     g = torch.Generator().manual_seed(seed)
-    real, fake = real[torch.randperm(len(real), generator=g)], fake[torch.randperm(len(fake), generator=g)]
+    real, fake = (
+        real[torch.randperm(len(real), generator=g)],
+        fake[torch.randperm(len(fake), generator=g)],
+    )
     nr, nf = int(len(real) * test_fraction), int(len(fake) * test_fraction)
     det = make_detector().fit(real[nr:], fake[nf:])
     scores = np.concatenate([det.score(real[:nr]), det.score(fake[:nf])])
@@ -58,25 +68,34 @@ def blank(*args, **kwargs):
     raise NotImplementedError()
 
 
-@pytest.mark.parametrize("check", [lesson10.check_spectrum_profile, lesson10.check_detection_metrics,
-                                   lesson10.check_held_out_evaluation])
+@pytest.mark.parametrize(
+    "check",
+    [
+        lesson10.check_spectrum_profile,
+        lesson10.check_detection_metrics,
+        lesson10.check_held_out_evaluation,
+    ],
+)
 def test_blank_is_not_implemented(check):
     with pytest.raises(NotImplementedYet):
         check(blank)
 
 
-@pytest.mark.parametrize("mistake,func", [
-    ("no fftshift", lambda x: profile(x, shift=False)),
-    ("summed rings", lambda x: profile(x, reduce="sum")),
-    ("log of zero", lambda x: profile(x, eps=0)),
-    ("no log", lambda x: profile(x, log=False)),
-    ("magnitude not power", lambda x: profile(x, power=1)),
-    ("not normalised", lambda x: profile(x, normalise=False)),
-    ("shape", lambda x: profile(x)[:, :-1]),
-    ("grey conversion", lambda x: profile(x, gray=lambda im: im.mean(1))),
-    ("wrong values", lambda x: profile(x) + 1),
-    ("not a tensor", lambda x: profile(x).tolist()),
-])
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("no fftshift", lambda x: profile(x, shift=False)),
+        ("summed rings", lambda x: profile(x, reduce="sum")),
+        ("log of zero", lambda x: profile(x, eps=0)),
+        ("no log", lambda x: profile(x, log=False)),
+        ("magnitude not power", lambda x: profile(x, power=1)),
+        ("not normalised", lambda x: profile(x, normalise=False)),
+        ("shape", lambda x: profile(x)[:, :-1]),
+        ("grey conversion", lambda x: profile(x, gray=lambda im: im.mean(1))),
+        ("wrong values", lambda x: profile(x) + 1),
+        ("not a tensor", lambda x: profile(x).tolist()),
+    ],
+)
 def test_spectrum_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson10.check_spectrum_profile(func)
@@ -85,18 +104,34 @@ def test_spectrum_mistakes_named(mistake, func):
 
 def hard_ap(scores, labels, threshold=0.5):
     predicted = (np.asarray(scores) >= threshold).astype(int)
-    return {"accuracy": float((predicted == labels).mean()),
-            "average_precision": float(average_precision_score(labels, predicted))}
+    return {
+        "accuracy": float((predicted == labels).mean()),
+        "average_precision": float(average_precision_score(labels, predicted)),
+    }
 
 
-@pytest.mark.parametrize("mistake,func", [
-    ("AP on hard labels", hard_ap),
-    ("labels flipped", lambda s, y, t=0.5: {**good_metrics(s, y, t),
-                                            "average_precision": float(average_precision_score(1 - y, s))}),
-    ("wrong accuracy", lambda s, y, t=0.5: {**good_metrics(s, y, t), "accuracy": float(np.mean(np.round(s) == y) + 0.1)}),
-    ("threshold ignored", lambda s, y, t=0.5: good_metrics(s, y, 0.5)),
-    ("not a dict", lambda s, y, t=0.5: (0.5, 1.0)),
-])
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("AP on hard labels", hard_ap),
+        (
+            "labels flipped",
+            lambda s, y, t=0.5: {
+                **good_metrics(s, y, t),
+                "average_precision": float(average_precision_score(1 - y, s)),
+            },
+        ),
+        (
+            "wrong accuracy",
+            lambda s, y, t=0.5: {
+                **good_metrics(s, y, t),
+                "accuracy": float(np.mean(np.round(s) == y) + 0.1),
+            },
+        ),
+        ("threshold ignored", lambda s, y, t=0.5: good_metrics(s, y, 0.5)),
+        ("not a dict", lambda s, y, t=0.5: (0.5, 1.0)),
+    ],
+)
 def test_metric_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson10.check_detection_metrics(func)
@@ -119,11 +154,14 @@ def mixed_split(make_detector, real, fake, test_fraction=0.5, seed=0):
     return forensics.detection_metrics(scores, labels)
 
 
-@pytest.mark.parametrize("mistake,func", [
-    ("evaluated on the training set", on_training_set),
-    ("split mixes classes", mixed_split),
-    ("not a dict", lambda *a, **k: 0.9),
-])
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("evaluated on the training set", on_training_set),
+        ("split mixes classes", mixed_split),
+        ("not a dict", lambda *a, **k: 0.9),
+    ],
+)
 def test_held_out_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson10.check_held_out_evaluation(func)

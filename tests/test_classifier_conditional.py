@@ -4,9 +4,9 @@ import pytest
 import torch
 
 from gancourse.data import faces
+from gancourse.data.faces import FACE_ATTRIBUTES, FACE_CLASSES
 from gancourse.models.classifier import AttributeClassifier
 from gancourse.models.conditional import ConditionalGenerator, ProjectionDiscriminator
-from gancourse.data.faces import FACE_ATTRIBUTES, FACE_CLASSES
 
 
 def test_face_attribute_spec_matches_the_dataset():
@@ -21,7 +21,11 @@ def test_classifier_heads_features_and_config():
     x, attrs = faces.face_batch(4, 64, seed=0)
     out = model(x)
     assert list(out) == list(faces.ATTRIBUTE_NAMES)
-    assert out["smile"].shape == (4,) and out["hair_color"].shape == (4, 4) and out["glasses"].shape == (4, 2)
+    assert (
+        out["smile"].shape == (4,)
+        and out["hair_color"].shape == (4, 4)
+        and out["glasses"].shape == (4, 2)
+    )
     assert model.features(x).shape == (4, 32)
     predicted = model.predict(x)
     assert predicted.shape == (4, len(FACE_ATTRIBUTES))
@@ -49,7 +53,7 @@ def test_classifier_learns_glasses_quickly():
     column = faces.ATTRIBUTE_NAMES.index("glasses")
     for step in range(40):
         x, a = faces.face_batch(32, 32, seed=step)
-        loss, _ = model.loss(x, a[:, column:column + 1])
+        loss, _ = model.loss(x, a[:, column : column + 1])
         opt.zero_grad()
         loss.backward()
         opt.step()

@@ -25,7 +25,7 @@ def test_sample_attributes_ranges_and_determinism():
     assert torch.equal(a, faces.sample_attributes(4000, 0))
     assert not torch.equal(a, faces.sample_attributes(4000, 1))
     torch.manual_seed(0)
-    b = faces.sample_attributes(5)                     # None: the global generator, seeded above
+    b = faces.sample_attributes(5)  # None: the global generator, seeded above
     torch.manual_seed(0)
     assert torch.equal(b, faces.sample_attributes(5))
     assert torch.equal(faces.sample_attributes(5, torch.Generator().manual_seed(0)), a[:5])
@@ -44,7 +44,9 @@ def test_render_shapes_dtype_range(size):
     images, attrs = faces.face_batch(6, size=size, seed=3)
     assert images.shape == (6, 3, size, size) and images.dtype == torch.float32
     assert images.min() >= -1 and images.max() <= 1
-    assert images.min() < -0.5 and images.max() > 0.9  # dark pupils, white eyes: the full range is used
+    assert (
+        images.min() < -0.5 and images.max() > 0.9
+    )  # dark pupils, white eyes: the full range is used
     assert attrs.shape == (6, faces.NUM_ATTRIBUTES)
 
 
@@ -63,32 +65,41 @@ def test_same_seed_same_pixels_and_dataset_matches_batch():
 
 def test_chunking_does_not_change_pixels():
     attrs = faces.sample_attributes(10, 2)
-    assert torch.allclose(faces.render_faces(attrs, chunk=3), faces.render_faces(attrs, chunk=64), atol=1e-6)
+    assert torch.allclose(
+        faces.render_faces(attrs, chunk=3), faces.render_faces(attrs, chunk=64), atol=1e-6
+    )
 
 
 def _pair(name, low, high, size=64, **base):
-    return faces.render_face(size, **{**base, name: low}), faces.render_face(size, **{**base, name: high})
+    return faces.render_face(size, **{**base, name: low}), faces.render_face(
+        size, **{**base, name: high}
+    )
 
 
-@pytest.mark.parametrize("name,low,high,base", [
-    ("smile", 0.0, 1.0, {}),
-    ("eye_size", 0.0, 1.0, {}),
-    ("skin_tone", 0.0, 1.0, {}),
-    ("head_tilt", 0.0, 1.0, {}),
-    ("hair_color", "black", "blonde", {}),
-    ("hair_color", "brown", "red", {"hair_style": "none"}),  # eyebrows still show the colour
-    ("hair_style", "none", "long", {}),
-    ("glasses", 0, 1, {}),
-    ("background", "blue", "stripes", {}),
-])
+@pytest.mark.parametrize(
+    "name,low,high,base",
+    [
+        ("smile", 0.0, 1.0, {}),
+        ("eye_size", 0.0, 1.0, {}),
+        ("skin_tone", 0.0, 1.0, {}),
+        ("head_tilt", 0.0, 1.0, {}),
+        ("hair_color", "black", "blonde", {}),
+        ("hair_color", "brown", "red", {"hair_style": "none"}),  # eyebrows still show the colour
+        ("hair_style", "none", "long", {}),
+        ("glasses", 0, 1, {}),
+        ("background", "blue", "stripes", {}),
+    ],
+)
 def test_each_attribute_changes_its_own_region(name, low, high, base):
     a, b = _pair(name, low, high, **base)
-    diff = (a - b).abs().sum(0)                                                        # (H, W)
+    diff = (a - b).abs().sum(0)  # (H, W)
     region = faces.attribute_region(name, 64).bool()
     inside, outside = diff[region].mean(), diff[~region].mean()
     assert (diff[region] > 0.3).sum() >= 10, f"{name}: no visible change inside its region"
     if name not in {"head_tilt", "hair_style", "skin_tone", "background"}:  # these act widely
-        assert inside > 5 * outside, f"{name}: the change leaks outside its region ({inside:.3f} vs {outside:.3f})"
+        assert inside > 5 * outside, (
+            f"{name}: the change leaks outside its region ({inside:.3f} vs {outside:.3f})"
+        )
 
 
 def test_smile_goes_from_frown_to_open_mouth():
@@ -103,7 +114,11 @@ def test_with_attributes_and_errors():
     base = faces.default_attributes(3)
     out = faces.with_attributes(base, smile=0.9, hair_color="red", glasses=True)
     j = faces.ATTRIBUTE_NAMES.index
-    assert out[:, j("smile")].eq(0.9).all() and out[:, j("hair_color")].eq(3).all() and out[:, j("glasses")].eq(1).all()
+    assert (
+        out[:, j("smile")].eq(0.9).all()
+        and out[:, j("hair_color")].eq(3).all()
+        and out[:, j("glasses")].eq(1).all()
+    )
     assert torch.equal(base, faces.default_attributes(3))  # a copy, not in place
     with pytest.raises(ValueError, match="unknown attribute.*smiel.*smile"):
         faces.with_attributes(base, smiel=0.5)

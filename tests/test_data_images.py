@@ -26,8 +26,8 @@ def test_formats_and_channels():
     assert isinstance(images.chelsea(as_="pil"), Image.Image)
     assert images.camera(channels=1).shape == (1, 512, 512)
     grey3 = images.camera()
-    assert torch.equal(grey3[0], grey3[1])                 # grey repeated to 3 channels
-    assert images.coffee(size=48).shape == (3, 48, 48)    # non-square photo: resize + centre crop
+    assert torch.equal(grey3[0], grey3[1])  # grey repeated to 3 channels
+    assert images.coffee(size=48).shape == (3, 48, 48)  # non-square photo: resize + centre crop
 
 
 def test_lfw_and_digits():
@@ -47,12 +47,15 @@ def test_download_only_image_is_a_clear_error():
         images.skimage_image("lily")
 
 
-@pytest.mark.parametrize("kwargs,match", [
-    ({"name": "nope"}, "unknown image"),
-    ({"name": "astronaut", "size": 0}, "positive"),
-    ({"name": "astronaut", "as_": "jpeg"}, "as_ must be"),
-    ({"name": "astronaut", "channels": 2}, "channels"),
-])
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"name": "nope"}, "unknown image"),
+        ({"name": "astronaut", "size": 0}, "positive"),
+        ({"name": "astronaut", "as_": "jpeg"}, "as_ must be"),
+        ({"name": "astronaut", "channels": 2}, "channels"),
+    ],
+)
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         images.load(**kwargs)

@@ -22,7 +22,7 @@ def no_network(monkeypatch):
 
 
 def test_every_loader_works_offline(no_network, tmp_path):
-    from gancourse.data import faces, images, shapes, styles, toy2d, transforms
+    from gancourse.data import faces, folders, images, shapes, styles, toy2d
 
     for name in toy2d.TOY_NAMES:
         assert toy2d.sample_toy(name, 8, seed=0).shape == (8, 2)
@@ -41,8 +41,8 @@ def test_every_loader_works_offline(no_network, tmp_path):
     assert styles.scene(32).shape == (3, 32, 32)
 
     Image.new("RGB", (20, 20)).save(tmp_path / "a.png")
-    assert len(transforms.image_folder(tmp_path, 16)) == 1
+    assert len(folders.image_folder(tmp_path, 16)) == 1
     with pytest.raises(FileNotFoundError):
-        transforms.mnist(tmp_path / "none")          # never tries to download
+        folders.mnist(tmp_path / "none")  # never tries to download
     with pytest.raises(FileNotFoundError):
-        transforms.celeba(tmp_path / "none")
+        folders.celeba(tmp_path / "none")

@@ -19,9 +19,11 @@ def test_shapes_batch_and_labels():
 def test_shapes_have_the_right_area():
     # Same size, centre and colour: circle area pi r^2 > square 2 r^2 > triangle (3 sqrt 3 / 4) r^2.
     x = shapes.render_shapes(torch.tensor([0, 1, 2]), size=64, radii=torch.full((3,), 0.6))
-    area = ((x + 1) / 2)[:, 0].gt(0.5).float().mean((1, 2))        # orange is bright in red
+    area = ((x + 1) / 2)[:, 0].gt(0.5).float().mean((1, 2))  # orange is bright in red
     ratios = area / area[0]
-    assert torch.allclose(ratios, torch.tensor([1.0, 2 / torch.pi, 3 * 3 ** 0.5 / 4 / torch.pi]), atol=0.05)
+    assert torch.allclose(
+        ratios, torch.tensor([1.0, 2 / torch.pi, 3 * 3**0.5 / 4 / torch.pi]), atol=0.05
+    )
 
 
 def test_shapes_errors():
@@ -42,7 +44,9 @@ def test_style_images_are_deterministic_and_distinct(name):
 
 
 def test_styles_differ_from_each_other_and_from_the_scene():
-    images = torch.stack([styles.style_image(n, size=64, seed=0) for n in styles.STYLE_NAMES] + [styles.scene(64, 0)])
+    images = torch.stack(
+        [styles.style_image(n, size=64, seed=0) for n in styles.STYLE_NAMES] + [styles.scene(64, 0)]
+    )
     flat = images.flatten(1)
     dist = torch.cdist(flat, flat) / flat.shape[1] ** 0.5
     off = dist[~torch.eye(len(images), dtype=torch.bool)]
@@ -56,12 +60,14 @@ def test_paint_filter_keeps_the_picture(name):
     assert y.shape == x.shape and y.min() >= -1 and y.max() <= 1
     assert torch.equal(y, styles.paint_filter(x, name))
     assert (y - x).abs().mean() > 0.05, "the filter must change the look"
+
     # ... but keep the content: each painting's coarse light/dark layout correlates best with its own photo.
     def layout(t):
         z = torch.nn.functional.avg_pool2d(t.mean(1, keepdim=True), 8).flatten(1)
         z = z - z.mean(1, keepdim=True)
         return z / z.norm(dim=1, keepdim=True)
-    corr = layout(y) @ layout(x).T                                               # (6, 6)
+
+    corr = layout(y) @ layout(x).T  # (6, 6)
     assert (corr.argmax(1) == torch.arange(6)).float().mean() >= 5 / 6, corr
     assert styles.paint_filter(x[0], name).shape == (3, 64, 64)
 

@@ -7,6 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
+from gancourse.data import folders
 from gancourse.data import transforms as T
 
 
@@ -19,11 +20,26 @@ def test_normalize_denormalize_round_trip():
     assert T.denormalize(torch.tensor([-1.5, 1.5])).tolist() == [0.0, 1.0]
 
 
+def test_uint8_round_trip_is_exact_rounded_and_clamped():
+    pixels = torch.arange(256, dtype=torch.uint8).view(1, 1, 16, 16)
+    x = T.from_uint8(pixels)
+    assert x.dtype == torch.float32 and x.min() == -1 and x.max() == 1
+    assert torch.equal(T.to_uint8(x), pixels)  # v -> v / 127.5 - 1 -> round((x + 1) * 127.5) = v
+    assert T.to_uint8(torch.tensor([-1.5, -1.0, 0.0, 0.999, 1.5])).tolist() == [0, 0, 128, 255, 255]
+    assert T.to_uint8(torch.zeros(2, requires_grad=True)).dtype == torch.uint8
+    with pytest.raises(TypeError, match="float images"):
+        T.to_uint8(pixels)
+    with pytest.raises(TypeError, match="uint8"):
+        T.from_uint8(x)
+
+
 def test_make_transform_resizes_crops_and_scales():
     pil = Image.new("RGB", (120, 80), (255, 0, 0))
     out = T.make_transform(32)(pil)
     assert out.shape == (3, 32, 32) and out.dtype == torch.float32
-    assert torch.allclose(out[0], torch.ones(32, 32)) and torch.allclose(out[1], -torch.ones(32, 32))
+    assert torch.allclose(out[0], torch.ones(32, 32)) and torch.allclose(
+        out[1], -torch.ones(32, 32)
+    )
     grey = Image.new("L", (40, 40), 0)
     assert T.make_transform(16, crop="random", flip=True)(grey).shape == (3, 16, 16)
     with pytest.raises(ValueError, match="positive"):
@@ -68,7 +84,7 @@ def test_own_folder_through_the_pipeline(tmp_path):
     _write_images(tmp_path / "photos")
     _write_images(tmp_path / "photos" / "more", n=2)
     (tmp_path / "photos" / ".DS_Store").write_bytes(b"\x00\x01")
-    data = T.image_folder(tmp_path / "photos", size=24)
+    data = folders.image_folder(tmp_path / "photos", size=24)
     assert len(data) == 5 and data[0].shape == (3, 24, 24)
     assert data[0].min() >= -1 and data[0].max() <= 1
     assert data.all().shape == (5, 3, 24, 24)
@@ -78,30 +94,30 @@ def test_own_folder_through_the_pipeline(tmp_path):
 
 def test_own_folder_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
-        T.image_folder(tmp_path / "missing")
+        folders.image_folder(tmp_path / "missing")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(T.ImageFolderError, match="empty"):
-        T.image_folder(tmp_path / "empty")
+    with pytest.raises(folders.ImageFolderError, match="empty"):
+        folders.image_folder(tmp_path / "empty")
     _write_images(tmp_path / "ok")
     with pytest.raises(ValueError, match="positive"):
-        T.image_folder(tmp_path / "ok", size=0)
+        folders.image_folder(tmp_path / "ok", size=0)
     with pytest.raises(ValueError, match="positive"):
-        T.image_folder(tmp_path / "ok", size=-3)
+        folders.image_folder(tmp_path / "ok", size=-3)
 
     _write_images(tmp_path / "text")
     (tmp_path / "text" / "notes.txt").write_text("not a picture")
-    with pytest.raises(T.ImageFolderError, match="notes.txt.*not an image"):
-        T.image_folder(tmp_path / "text")
+    with pytest.raises(folders.ImageFolderError, match="notes.txt.*not an image"):
+        folders.image_folder(tmp_path / "text")
 
     _write_images(tmp_path / "cut")
     Image.new("RGB", (64, 64), (10, 20, 30)).save(tmp_path / "cut" / "whole.jpg", quality=95)
     data = (tmp_path / "cut" / "whole.jpg").read_bytes()
     (tmp_path / "cut" / "broken.jpg").write_bytes(data[: len(data) // 2])
-    with pytest.raises(T.ImageFolderError, match="broken.jpg.*truncated"):
-        T.image_folder(tmp_path / "cut")
+    with pytest.raises(folders.ImageFolderError, match="broken.jpg.*truncated"):
+        folders.image_folder(tmp_path / "cut")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        skipped = T.image_folder(tmp_path / "cut", skip_bad=True)
+        skipped = folders.image_folder(tmp_path / "cut", skip_bad=True)
     assert len(skipped) == 4 and skipped.skipped[0].name == "broken.jpg"
     assert any("broken.jpg" in str(w.message) for w in caught), "skipping must not be silent"
 
@@ -114,7 +130,7 @@ def _idx(path, array: torch.Tensor):
 
 def test_mnist_on_written_idx_files(tmp_path):
     with pytest.raises(FileNotFoundError, match="MNIST/raw.*never downloads"):
-        T.mnist(tmp_path)
+        folders.mnist(tmp_path)
     raw = tmp_path / "MNIST" / "raw"
     raw.mkdir(parents=True)
     images = torch.zeros(5, 28, 28, dtype=torch.uint8)
@@ -122,11 +138,11 @@ def test_mnist_on_written_idx_files(tmp_path):
     for split, n in (("train", 5), ("t10k", 3)):
         _idx(raw / f"{split}-images-idx3-ubyte", images[:n])
         _idx(raw / f"{split}-labels-idx1-ubyte", torch.arange(n))
-    train = T.mnist(tmp_path)
+    train = folders.mnist(tmp_path)
     x, y = train[2]
     assert len(train) == 5 and x.shape == (1, 28, 28) and y == 2
     assert x.min() == -1 and x.max() == 1
-    test = T.mnist(tmp_path, train=False, size=32, channels=3)
+    test = folders.mnist(tmp_path, train=False, size=32, channels=3)
     assert len(test) == 3 and test[0][0].shape == (3, 32, 32)
 
 
@@ -136,32 +152,39 @@ def _write_celeba(root, n=5):
     names = [f"{i:06d}.jpg" for i in range(1, n + 1)]
     for i, name in enumerate(names):
         Image.new("RGB", (178, 218), (50 * i, 80, 120)).save(folder / "img_align_celeba" / name)
-    (folder / "list_eval_partition.txt").write_text("".join(f"{nm} {0 if i < n - 2 else 2}\n" for i, nm in enumerate(names)))
-    (folder / "identity_CelebA.txt").write_text("".join(f"{nm} {i}\n" for i, nm in enumerate(names)))
-    (folder / "list_bbox_celeba.txt").write_text(f"{n}\nimage_id x_1 y_1 width height\n" + "".join(f"{nm} 1 2 3 4\n" for nm in names))
+    (folder / "list_eval_partition.txt").write_text(
+        "".join(f"{nm} {0 if i < n - 2 else 2}\n" for i, nm in enumerate(names))
+    )
+    (folder / "identity_CelebA.txt").write_text(
+        "".join(f"{nm} {i}\n" for i, nm in enumerate(names))
+    )
+    (folder / "list_bbox_celeba.txt").write_text(
+        f"{n}\nimage_id x_1 y_1 width height\n" + "".join(f"{nm} 1 2 3 4\n" for nm in names)
+    )
     (folder / "list_landmarks_align_celeba.txt").write_text(
         f"{n}\nlefteye_x lefteye_y righteye_x righteye_y nose_x nose_y leftmouth_x leftmouth_y rightmouth_x rightmouth_y\n"
         + "".join(f"{nm} " + " ".join(["10"] * 10) + "\n" for nm in names)
     )
     (folder / "list_attr_celeba.txt").write_text(
-        f"{n}\nSmiling Eyeglasses\n" + "".join(f"{nm} {1 if i % 2 else -1} -1\n" for i, nm in enumerate(names))
+        f"{n}\nSmiling Eyeglasses\n"
+        + "".join(f"{nm} {1 if i % 2 else -1} -1\n" for i, nm in enumerate(names))
     )
 
 
 def test_celeba_on_written_files(tmp_path):
     with pytest.raises(FileNotFoundError, match="list_attr_celeba.txt.*never"):
-        T.celeba(tmp_path)
+        folders.celeba(tmp_path)
     _write_celeba(tmp_path)
     # The real CelebA is checked by md5; our fake files fail that check with a clear message ...
     with pytest.raises(FileNotFoundError, match="md5"):
-        T.celeba(tmp_path)
+        folders.celeba(tmp_path)
     # ... and load through the same code path with verify=False.
-    train = T.celeba(tmp_path, size=32, verify=False)
+    train = folders.celeba(tmp_path, size=32, verify=False)
     assert len(train) == 3
     x, attrs = train[1]
     assert x.shape == (3, 32, 32) and -1 <= x.min() and x.max() <= 1
     assert attrs.tolist() == [1, 0] and train.attr_names[:2] == ["Smiling", "Eyeglasses"]
     # (torchvision cannot index a split of exactly one image, so the fake test split has two)
-    assert len(T.celeba(tmp_path, split="test", verify=False)) == 2
+    assert len(folders.celeba(tmp_path, split="test", verify=False)) == 2
     with pytest.raises(ValueError, match="split"):
-        T.celeba(tmp_path, split="val")
+        folders.celeba(tmp_path, split="val")

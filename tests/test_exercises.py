@@ -48,11 +48,20 @@ def test_clear_solution_keeps_indentation_and_rest():
     assert exercises.clear_solution_text(source) == (
         "def f(x):\n    '''doc'''\n    # YOUR CODE HERE\n    raise NotImplementedError()\nprint(f)"
     )
-    assert exercises.clear_solution_text("### BEGIN SOLUTION\nan answer\n### END SOLUTION", "markdown") == "YOUR ANSWER HERE"
+    assert (
+        exercises.clear_solution_text("### BEGIN SOLUTION\nan answer\n### END SOLUTION", "markdown")
+        == "YOUR ANSWER HERE"
+    )
 
 
-@pytest.mark.parametrize("bad", ["### BEGIN SOLUTION\nx = 1", "x = 1\n### END SOLUTION",
-                                 "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "### BEGIN SOLUTION\nx = 1",
+        "x = 1\n### END SOLUTION",
+        "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION",
+    ],
+)
 def test_unbalanced_markers_are_errors(bad):
     with pytest.raises(exercises.SolutionMarkerError):
         exercises.clear_solution_text(bad)
@@ -63,7 +72,11 @@ def test_generate_writes_then_reports_in_sync(tmp_path):
     src.mkdir()
     out.mkdir()
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("def f():\n    ### BEGIN SOLUTION\n    return 42\n    ### END SOLUTION")]
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "def f():\n    ### BEGIN SOLUTION\n    return 42\n    ### END SOLUTION"
+        )
+    ]
     nbformat.write(nb, src / "01_x.ipynb")
     assert exercises.generate(src, out) == [out / "01_x.ipynb"]
     assert exercises.generate(src, out, check=True) == []
@@ -71,7 +84,13 @@ def test_generate_writes_then_reports_in_sync(tmp_path):
 
 
 def _check_cells(nb):
-    return [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "check_" in c.source and "import" not in c.source.split("\n")[0]]
+    return [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+        and "check_" in c.source
+        and "import" not in c.source.split("\n")[0]
+    ]
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
@@ -80,8 +99,13 @@ def test_blank_copy_fails_every_check_with_a_hint(source):
     learner = nbformat.read(ROOT / "exercises" / source.name, as_version=4)
     checks = _check_cells(learner)
     assert checks, f"{source.name} has no check cells"
-    client = NotebookClient(learner, timeout=300, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(ROOT / "exercises")}})
+    client = NotebookClient(
+        learner,
+        timeout=300,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(ROOT / "exercises")}},
+    )
     client.execute()
     for index, cell in enumerate(learner.cells):
         if cell.cell_type != "code":
@@ -90,8 +114,17 @@ def test_blank_copy_fails_every_check_with_a_hint(source):
         if index in checks:
             assert errors, f"cell {index} should fail on the blank copy:\n{cell.source}"
             error = errors[0]
-            assert error.ename in {"NotImplementedYet", "CheckFailed"}, f"cell {index}: {error.ename}: {error.evalue}"
-            assert len(error.traceback) <= 2, f"cell {index}: traceback wall instead of a hint: {error.traceback}"
-            assert "raise NotImplementedError" not in "".join(error.traceback) and "Not" in error.traceback[0]
+            assert error.ename in {"NotImplementedYet", "CheckFailed"}, (
+                f"cell {index}: {error.ename}: {error.evalue}"
+            )
+            assert len(error.traceback) <= 2, (
+                f"cell {index}: traceback wall instead of a hint: {error.traceback}"
+            )
+            assert (
+                "raise NotImplementedError" not in "".join(error.traceback)
+                and "Not" in error.traceback[0]
+            )
         else:
-            assert not errors, f"cell {index} (not a check) failed on the blank copy: {errors[0].evalue}"
+            assert not errors, (
+                f"cell {index} (not a check) failed on the blank copy: {errors[0].evalue}"
+            )

@@ -1,4 +1,4 @@
-"""Spectra, detectors, perturbations, the watermark and provenance records (gancourse.forensics & co)."""
+"""Spectra, detectors, perturbations, the watermark and provenance records (gancourse.forensics)."""
 
 import math
 
@@ -8,9 +8,10 @@ import torch
 import torch.nn.functional as F
 
 from gancourse import forensics as fz
-from gancourse import provenance
 from gancourse.data import faces
-from gancourse.watermark import Watermark, psnr
+from gancourse.forensics import provenance
+from gancourse.forensics.watermark import Watermark
+from gancourse.metrics import psnr
 
 
 def cosine_image(n=32, fy=0, fx=5, channels=1):
@@ -22,13 +23,16 @@ def cosine_image(n=32, fy=0, fx=5, channels=1):
 @pytest.fixture(scope="module")
 def face_sets():
     """Real renders vs 'fakes' upsampled from half resolution (nearest): an easy, known artefact."""
+
     def upsampled(seed, n):
         x, _ = faces.face_batch(n, 32, seed=seed)
         return F.interpolate(F.avg_pool2d(x, 2), scale_factor=2, mode="nearest")
 
     return {
-        "real_train": faces.face_batch(96, 32, seed=1)[0], "fake_train": upsampled(2, 96),
-        "real_test": faces.face_batch(64, 32, seed=3)[0], "fake_test": upsampled(4, 64),
+        "real_train": faces.face_batch(96, 32, seed=1)[0],
+        "fake_train": upsampled(2, 96),
+        "real_test": faces.face_batch(64, 32, seed=3)[0],
+        "fake_test": upsampled(4, 64),
     }
 
 
@@ -66,7 +70,9 @@ def test_profile_averages_rings_rather_than_summing():
 
 def test_log_of_zero_is_avoided():
     profile = fz.spectrum_profile(torch.zeros(1, 3, 16, 16))
-    assert torch.isfinite(profile).all() and torch.allclose(profile, torch.full_like(profile, -10.0))
+    assert torch.isfinite(profile).all() and torch.allclose(
+        profile, torch.full_like(profile, -10.0)
+    )
     with pytest.raises(ValueError, match="eps"):
         fz.spectrum_profile(torch.zeros(1, 1, 16, 16), eps=0)
 
@@ -86,13 +92,16 @@ def test_nearest_upsampling_leaves_a_high_frequency_gap(face_sets):
     assert (real - fake)[-4:].abs().max() > 0.5
 
 
-@pytest.mark.parametrize("bad,error,match", [
-    (np.zeros((1, 8, 8, 3), dtype=np.float32), TypeError, "torch.Tensor"),
-    (torch.zeros(1, 8, 8, 3), ValueError, "permute"),
-    (torch.zeros(1, 3, 8, 8, dtype=torch.uint8), TypeError, "uint8"),
-    (torch.full((1, 3, 8, 8), float("nan")), ValueError, "NaN"),
-    (torch.zeros(0, 3, 8, 8), ValueError, "empty"),
-])
+@pytest.mark.parametrize(
+    "bad,error,match",
+    [
+        (np.zeros((1, 8, 8, 3), dtype=np.float32), TypeError, "torch.Tensor"),
+        (torch.zeros(1, 8, 8, 3), ValueError, "permute"),
+        (torch.zeros(1, 3, 8, 8, dtype=torch.uint8), TypeError, "uint8"),
+        (torch.full((1, 3, 8, 8), float("nan")), ValueError, "NaN"),
+        (torch.zeros(0, 3, 8, 8), ValueError, "empty"),
+    ],
+)
 def test_bad_images_raise_clear_errors(bad, error, match):
     with pytest.raises(error, match=match):
         fz.spectrum_profile(bad)
@@ -107,7 +116,9 @@ def test_perturbations_keep_shape_and_range(face_sets):
     assert (fz.jpeg(x, 95) - x).abs().mean() < 0.06  # close (chroma subsampling costs the most)
     assert (fz.jpeg(x, 10) - x).abs().mean() > (fz.jpeg(x, 90) - x).abs().mean()
     # blur removes high frequencies
-    assert (fz.spectrum_profile(fz.gaussian_blur(x, 1.0))[:, -4:] < fz.spectrum_profile(x)[:, -4:] - 0.5).all()
+    assert (
+        fz.spectrum_profile(fz.gaussian_blur(x, 1.0))[:, -4:] < fz.spectrum_profile(x)[:, -4:] - 0.5
+    ).all()
     assert fz.crop(x, 2, 3, 16, 20).shape == (4, 3, 16, 20)
 
 
@@ -162,7 +173,9 @@ def test_feature_detector_errors(face_sets):
 
 def test_cnn_detector_learns_the_artefact(face_sets):
     s = face_sets
-    detector = fz.train_cnn_detector(s["real_train"], s["fake_train"], steps=40, batch_size=32, width=4)
+    detector = fz.train_cnn_detector(
+        s["real_train"], s["fake_train"], steps=40, batch_size=32, width=4
+    )
     result = fz.evaluate_detector(detector, s["real_test"], s["fake_test"])
     assert result["average_precision"] > 0.9, result
     scores = detector.score(s["real_test"][:3])
@@ -181,9 +194,11 @@ def marked():
 
 def test_watermark_is_invisible_and_detected(marked):
     wm, images, images_w, _ = marked
-    assert psnr(images, images_w) > 35
+    assert psnr(images, images_w).min() > 35
     assert wm.detect(images_w).float().mean() > 0.95
-    assert wm.detect(images).float().mean() <= 0.05  # unmarked, unseen images: near the calibrated 1 %
+    assert (
+        wm.detect(images).float().mean() <= 0.05
+    )  # unmarked, unseen images: near the calibrated 1 %
 
 
 def test_watermark_needs_the_right_key(marked):
@@ -205,7 +220,9 @@ def test_watermark_found_in_a_crop_by_searching_shifts(marked):
     assert wm.score(cropped).mean() < 2  # misaligned tiles: the plain score misses it
     search = Watermark("test-key", strength=0.03)
     search.calibrate(fz.crop(clean, 5, 9, 48, 48), fpr=0.01, n_keys=4, search_shifts=True)
-    assert search.detect(cropped).float().mean() > 0.6  # 9 whole tiles left: weaker evidence, still found
+    assert (
+        search.detect(cropped).float().mean() > 0.6
+    )  # 9 whole tiles left: weaker evidence, still found
     assert search.detect(fz.crop(images, 5, 9, 48, 48)).float().mean() <= 0.05
 
 
@@ -232,7 +249,10 @@ def test_provenance_png_round_trip_and_tamper_evidence(tmp_path):
     assert loaded_record == record
     assert torch.allclose(loaded, image, atol=1 / 127.5)
     assert provenance.verify(loaded, loaded_record, key="secret") == {
-        "has_record": True, "pixels_match": True, "signature_ok": True}
+        "has_record": True,
+        "pixels_match": True,
+        "signature_ok": True,
+    }
     touched = loaded.clone()
     touched[0, 0, 0] += 0.5
     assert not provenance.verify(touched, loaded_record)["pixels_match"]
@@ -251,10 +271,16 @@ def test_jpeg_strips_the_record_but_a_sidecar_keeps_it(tmp_path):
     Image.open(png).convert("RGB").save(jpg, quality=90)
     again, again_record = provenance.load_image(jpg)
     assert again_record is None
-    assert provenance.verify(again, again_record) == {"has_record": False, "pixels_match": False, "signature_ok": None}
+    assert provenance.verify(again, again_record) == {
+        "has_record": False,
+        "pixels_match": False,
+        "signature_ok": None,
+    }
     provenance.write_sidecar(record, jpg)
     assert provenance.read_sidecar(jpg) == record
-    assert not provenance.verify(again, provenance.read_sidecar(jpg))["pixels_match"]  # JPEG changed pixels
+    assert not provenance.verify(again, provenance.read_sidecar(jpg))[
+        "pixels_match"
+    ]  # JPEG changed pixels
 
 
 def test_provenance_errors(tmp_path):

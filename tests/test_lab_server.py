@@ -45,7 +45,9 @@ def test_make_lab_sends_kernel_messages_without_nagle_delay(monkeypatch):
         def set_nodelay(self, value):
             calls.append(("nodelay", value))
 
-    monkeypatch.setattr(ZMQChannelsWebsocketConnection, "connect", lambda self: calls.append("connect"))
+    monkeypatch.setattr(
+        ZMQChannelsWebsocketConnection, "connect", lambda self: calls.append("connect")
+    )
     connection = connection_class.__new__(connection_class)
     connection._trait_values["websocket_handler"] = FakeWebSocket()
     connection.connect()
@@ -61,19 +63,39 @@ async def _kernel_info_over_websocket(base: str, token: str) -> dict:
     response = await http.fetch(f"{base}/api/kernels?token={token}", method="POST", body="{}")
     kernel_id = json.loads(response.body)["id"]
     try:
-        ws = await websocket_connect(f"{base.replace('http', 'ws')}/api/kernels/{kernel_id}/channels"
-                                     f"?token={token}&session_id=test")
+        ws = await websocket_connect(
+            f"{base.replace('http', 'ws')}/api/kernels/{kernel_id}/channels"
+            f"?token={token}&session_id=test"
+        )
         msg_id = uuid.uuid4().hex
-        await ws.write_message(json.dumps({
-            "header": {"msg_id": msg_id, "msg_type": "kernel_info_request", "username": "", "session": "test",
-                       "date": "", "version": "5.3"},
-            "parent_header": {}, "metadata": {}, "content": {}, "channel": "shell", "buffers": []}))
+        await ws.write_message(
+            json.dumps(
+                {
+                    "header": {
+                        "msg_id": msg_id,
+                        "msg_type": "kernel_info_request",
+                        "username": "",
+                        "session": "test",
+                        "date": "",
+                        "version": "5.3",
+                    },
+                    "parent_header": {},
+                    "metadata": {},
+                    "content": {},
+                    "channel": "shell",
+                    "buffers": [],
+                }
+            )
+        )
         while True:
             message = await asyncio.wait_for(ws.read_message(), timeout=60)
             assert message is not None, "the kernel WebSocket closed"
             if isinstance(message, str):
                 message = json.loads(message)
-                if message["msg_type"] == "kernel_info_reply" and message["parent_header"]["msg_id"] == msg_id:
+                if (
+                    message["msg_type"] == "kernel_info_reply"
+                    and message["parent_header"]["msg_id"] == msg_id
+                ):
                     ws.close()
                     return message["content"]
     finally:
@@ -87,8 +109,12 @@ def test_make_lab_serves_lesson_00(tmp_path):
     log_path = tmp_path / "lab.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
-        ["make", "-s", "lab", f"LAB_ARGS={args}"], cwd=ROOT, env=env,
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        ["make", "-s", "lab", f"LAB_ARGS={args}"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -96,19 +122,28 @@ def test_make_lab_serves_lesson_00(tmp_path):
         while time.time() < deadline:
             assert process.poll() is None, log_path.read_text(errors="replace")[-3000:]
             try:
-                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as response:
+                with urllib.request.urlopen(
+                    f"{base}/api/status?token={token}", timeout=2
+                ) as response:
                     status = json.load(response)
                 break
             except OSError:
                 time.sleep(0.5)
-        assert status is not None, "JupyterLab did not answer within 90 s:\n" + log_path.read_text(errors="replace")[-3000:]
-        with urllib.request.urlopen(f"{base}/api/contents/lessons/00_welcome.ipynb?token={token}", timeout=10) as response:
+        assert status is not None, (
+            "JupyterLab did not answer within 90 s:\n"
+            + log_path.read_text(errors="replace")[-3000:]
+        )
+        with urllib.request.urlopen(
+            f"{base}/api/contents/lessons/00_welcome.ipynb?token={token}", timeout=10
+        ) as response:
             model = json.load(response)
         assert model["type"] == "notebook"
         assert model["content"]["cells"][0]["source"].startswith("# ")
         with urllib.request.urlopen(f"{base}/?token={token}", timeout=10) as response:
             assert response.status == 200 and b"JupyterLab" in response.read()
-            assert response.url.split("?")[0].endswith("/lab/tree/lessons/00_welcome.ipynb"), f"lab opened on {response.url}"
+            assert response.url.split("?")[0].endswith("/lab/tree/lessons/00_welcome.ipynb"), (
+                f"lab opened on {response.url}"
+            )
         # a kernel talks through make lab's own kernel WebSocket connection class
         info = asyncio.run(_kernel_info_over_websocket(base, token))
         assert info["status"] == "ok" and info["language_info"]["name"] == "python"

@@ -20,8 +20,10 @@ def test_bce_d_closed_form():
     expected = (-torch.log(sig(LOGITS))).mean() + (-torch.log(1 - sig(FAKE))).mean()
     assert torch.allclose(losses.d_loss_bce(LOGITS, FAKE), expected)
     bce = F.binary_cross_entropy_with_logits
-    assert torch.allclose(losses.d_loss_bce(LOGITS, FAKE),
-                          bce(LOGITS, torch.ones_like(LOGITS)) + bce(FAKE, torch.zeros_like(FAKE)))
+    assert torch.allclose(
+        losses.d_loss_bce(LOGITS, FAKE),
+        bce(LOGITS, torch.ones_like(LOGITS)) + bce(FAKE, torch.zeros_like(FAKE)),
+    )
 
 
 def test_generator_losses_closed_form():
@@ -31,7 +33,9 @@ def test_generator_losses_closed_form():
 
 def test_lsgan_hinge_wasserstein_closed_form():
     r, f = LOGITS, FAKE
-    assert torch.allclose(losses.d_loss_lsgan(r, f), 0.5 * ((r - 1) ** 2).mean() + 0.5 * (f**2).mean())
+    assert torch.allclose(
+        losses.d_loss_lsgan(r, f), 0.5 * ((r - 1) ** 2).mean() + 0.5 * (f**2).mean()
+    )
     assert torch.allclose(losses.g_loss_lsgan(f), 0.5 * ((f - 1) ** 2).mean())
     hinge = torch.clamp(1 - r, min=0).mean() + torch.clamp(1 + f, min=0).mean()
     assert torch.allclose(losses.d_loss_hinge(r, f), hinge)

@@ -21,7 +21,9 @@ def test_fid_closed_form_for_gaussians():
     """Same covariance: FID = ||μ1 - μ2||². Scaled isotropic: d (σ1 - σ2)² on top."""
     x = gaussian(4000, dim=4)
     assert metrics.fid(x, x + 1.0) == pytest.approx(4.0, rel=1e-6)
-    assert metrics.fid(x, 2 * x) == pytest.approx(4 * (2 - 1) ** 2 * x.var(0).mean().item(), rel=0.05)
+    assert metrics.fid(x, 2 * x) == pytest.approx(
+        4 * (2 - 1) ** 2 * x.var(0).mean().item(), rel=0.05
+    )
 
 
 def test_fid_matches_scipy_sqrtm():
@@ -50,7 +52,9 @@ def test_kid_is_unbiased_near_zero_for_the_same_distribution():
 def test_kid_does_not_depend_on_the_feature_scale():
     x, y = gaussian(300, seed=1), gaussian(300, shift=0.5, seed=2)
     assert metrics.kid(10 * x, 10 * y)[0] == pytest.approx(metrics.kid(x, y)[0], rel=1e-9)
-    assert metrics.kid(x, y)[0] != pytest.approx(metrics.kid(x, 2 * y)[0], rel=1e-3)  # fake's own scale counts
+    assert metrics.kid(x, y)[0] != pytest.approx(
+        metrics.kid(x, 2 * y)[0], rel=1e-3
+    )  # fake's own scale counts
 
 
 def test_precision_recall_separate_quality_and_coverage():
@@ -79,7 +83,9 @@ def test_random_features_are_fixed_and_metrics_see_corruption():
     assert not torch.equal(ext(x), metrics.RandomFeatures(seed=1)(x))
     assert ext(x).shape == (8, 64) and not any(p.requires_grad for p in ext.parameters())
     real, same = faces(300, 1), faces(300, 2)
-    noisy = (same + 0.5 * torch.randn(same.shape, generator=torch.Generator().manual_seed(3))).clamp(-1, 1)
+    noisy = (
+        same + 0.5 * torch.randn(same.shape, generator=torch.Generator().manual_seed(3))
+    ).clamp(-1, 1)
     floor, corrupted = metrics.fid(real, same, ext), metrics.fid(real, noisy, ext)
     assert corrupted > 3 * floor
     scores = metrics.evaluate(real, noisy, ext)
@@ -93,13 +99,16 @@ def test_any_callable_extractor():
     assert metrics.fid(x, x, flat) == pytest.approx(0.0, abs=1e-6)
 
 
-@pytest.mark.parametrize("bad,match", [
-    (torch.rand(4, 3, 16, 16) * 255, r"\[0, 255\] pixels"),
-    (torch.rand(4, 3, 16, 16) + 0.5, r"must be in \[-1, 1\]"),
-    (torch.randint(0, 255, (4, 3, 16, 16), dtype=torch.uint8), "dtype torch.uint8"),
-    (torch.full((4, 3, 16, 16), float("nan")), "NaN"),
-    (torch.zeros(3, 16, 16), r"\(N, C, H, W\)"),
-])
+@pytest.mark.parametrize(
+    "bad,match",
+    [
+        (torch.rand(4, 3, 16, 16) * 255, r"\[0, 255\] pixels"),
+        (torch.rand(4, 3, 16, 16) + 0.5, r"must be in \[-1, 1\]"),
+        (torch.randint(0, 255, (4, 3, 16, 16), dtype=torch.uint8), "dtype torch.uint8"),
+        (torch.full((4, 3, 16, 16), float("nan")), "NaN"),
+        (torch.zeros(3, 16, 16), r"\(N, C, H, W\)"),
+    ],
+)
 def test_bad_images_are_clear_errors(bad, match):
     with pytest.raises((ValueError, TypeError), match=match):
         metrics.fid(faces(4, 0), bad, metrics.RandomFeatures())
@@ -108,3 +117,17 @@ def test_bad_images_are_clear_errors(bad, match):
 def test_features_without_extractor_must_be_2d():
     with pytest.raises(ValueError, match="extractor=RandomFeatures"):
         metrics.fid(faces(4, 0), faces(4, 1))
+
+
+def test_psnr_per_image_in_db():
+    a = torch.rand(3, 3, 8, 8) * 2 - 1
+    b = a.clone()
+    b[0] += 0.02  # MSE 4e-4 -> 10 log10(4 / 4e-4) = 40 dB
+    b[1] += 0.2  # MSE 4e-2 -> 20 dB
+    out = metrics.psnr(a, b)
+    assert out.shape == (3,) and out.dtype == torch.float32
+    assert out[:2].tolist() == pytest.approx([40.0, 20.0], abs=1e-3) and out[2] == float("inf")
+    assert metrics.psnr(a[0], b[0]).shape == ()
+    assert f"{metrics.psnr(a[:2], b[:2]).mean():.1f}" == "30.0"  # one number for a set: the mean
+    with pytest.raises(ValueError, match="same shape"):
+        metrics.psnr(a, b[:2])

@@ -60,12 +60,16 @@ def test_spectral_norm_bounds_each_layer():
 
 def test_dcgan_init_statistics():
     G = Generator(z_dim=64, image_size=32, width=32)
-    weights = torch.cat([m.weight.flatten() for m in G.modules() if isinstance(m, torch.nn.ConvTranspose2d)])
+    weights = torch.cat(
+        [m.weight.flatten() for m in G.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+    )
     assert weights.std().item() == pytest.approx(0.02, rel=0.05)
     assert abs(weights.mean().item()) < 1e-3
     bn = [m for m in G.modules() if isinstance(m, torch.nn.BatchNorm2d)]
     gammas = torch.cat([m.weight for m in bn])
-    assert gammas.mean().item() == pytest.approx(1.0, abs=0.01) and 0.01 < gammas.std().item() < 0.03
+    assert (
+        gammas.mean().item() == pytest.approx(1.0, abs=0.01) and 0.01 < gammas.std().item() < 0.03
+    )
 
 
 def test_mlp_shapes():
@@ -88,12 +92,15 @@ def test_mlp_wrong_latent_is_a_clear_error():
         MLPDiscriminator()(torch.randn(5, 3))
 
 
-@pytest.mark.parametrize("shape,match", [
-    ((2, 1, 32, 32), "channels=3"),
-    ((2, 3, 64, 64), "image_size=32"),
-    ((2, 32, 32, 3), "permute"),
-    ((3, 32, 32), r"\(B, 3, 32, 32\)"),
-])
+@pytest.mark.parametrize(
+    "shape,match",
+    [
+        ((2, 1, 32, 32), "channels=3"),
+        ((2, 3, 64, 64), "image_size=32"),
+        ((2, 32, 32, 3), "permute"),
+        ((3, 32, 32), r"\(B, 3, 32, 32\)"),
+    ],
+)
 def test_wrong_images_are_a_clear_error(shape, match):
     D = Discriminator(image_size=32, channels=3, width=4)
     with pytest.raises(ValueError, match=match):

@@ -6,7 +6,11 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted(p for p in ROOT.glob("*/**/*.ipynb") if ".venv" not in p.parts and ".ipynb_checkpoints" not in p.parts)
+NOTEBOOKS = sorted(
+    p
+    for p in ROOT.glob("*/**/*.ipynb")
+    if ".venv" not in p.parts and ".ipynb_checkpoints" not in p.parts
+)
 LESSONS = sorted((ROOT / "lessons").glob("*.ipynb"))
 
 
@@ -19,10 +23,14 @@ def test_there_are_notebooks():
 def test_no_outputs_and_python3_kernel(path):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
-    assert nb.metadata.get("kernelspec", {}).get("name") == "python3", f"{path.name}: kernel must be python3"
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3", (
+        f"{path.name}: kernel must be python3"
+    )
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
-            assert cell.outputs == [], f"{path.name} cell {index} has outputs: clear them before committing"
+            assert cell.outputs == [], (
+                f"{path.name} cell {index} has outputs: clear them before committing"
+            )
             assert cell.execution_count is None, f"{path.name} cell {index} has an execution count"
 
 
@@ -31,9 +39,13 @@ def test_lesson_template(path):
     """Title + objectives + estimated time first, a summary at the end."""
     nb = nbformat.read(path, as_version=4)
     first = nb.cells[0]
-    assert first.cell_type == "markdown" and first.source.startswith("# "), f"{path.name}: first cell must be the title"
+    assert first.cell_type == "markdown" and first.source.startswith("# "), (
+        f"{path.name}: first cell must be the title"
+    )
     text = first.source.lower()
-    assert "objectives" in text or "you will" in text, f"{path.name}: state the learning objectives in the first cell"
+    assert "objectives" in text or "you will" in text, (
+        f"{path.name}: state the learning objectives in the first cell"
+    )
     assert "minutes" in text, f"{path.name}: give the estimated time in the first cell"
     markdown = "\n".join(c.source.lower() for c in nb.cells if c.cell_type == "markdown")
     assert "summary" in markdown, f"{path.name}: end with a summary"
@@ -51,4 +63,6 @@ def test_only_the_title_is_a_top_level_heading(path):
             if line.strip().startswith("```"):
                 in_code = not in_code
             elif not in_code:
-                assert not line.startswith("# "), f"{path.name} cell {index}: stray '# ' heading: {line[:60]!r}"
+                assert not line.startswith("# "), (
+                    f"{path.name} cell {index}: stray '# ' heading: {line[:60]!r}"
+                )

@@ -37,7 +37,9 @@ def test_environment_yml_is_valid_conda_file():
     assert {"conda-forge", "pytorch"} <= set(env["channels"])
     pip_sections = [d for d in env["dependencies"] if isinstance(d, dict)]
     assert len(pip_sections) == 1 and "pip" in pip_sections[0]
-    assert any(line.startswith("-e .") for line in pip_sections[0]["pip"]), "pip section must install the course with -e ."
+    assert any(line.startswith("-e .") for line in pip_sections[0]["pip"]), (
+        "pip section must install the course with -e ."
+    )
 
 
 def test_runtime_dependencies_in_sync():
@@ -47,8 +49,20 @@ def test_runtime_dependencies_in_sync():
 
 
 def test_required_runtime_dependencies_present():
-    required = {"torch", "torchvision", "numpy", "matplotlib", "ipywidgets", "jupyterlab", "ipykernel",
-                "tqdm", "pillow", "scikit-image", "scikit-learn", "safetensors"}
+    required = {
+        "torch",
+        "torchvision",
+        "numpy",
+        "matplotlib",
+        "ipywidgets",
+        "jupyterlab",
+        "ipykernel",
+        "tqdm",
+        "pillow",
+        "scikit-image",
+        "scikit-learn",
+        "safetensors",
+    }
     assert required <= pyproject_runtime()
 
 
@@ -56,7 +70,9 @@ def test_no_torch_pin_that_would_download():
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())
     for requirement in data["project"]["dependencies"]:
         if _name(requirement) in {"torch", "torchvision"}:
-            assert not re.search(r"(==|>=|~=)", requirement), f"{requirement!r} could force a download of a newer torch"
+            assert not re.search(r"(==|>=|~=)", requirement), (
+                f"{requirement!r} could force a download of a newer torch"
+            )
 
 
 def test_sync_check_catches_a_missing_dependency(monkeypatch):

@@ -10,7 +10,9 @@ from gancourse import runtime
 def test_auto_device_on_this_machine(monkeypatch):
     monkeypatch.delenv("GANCOURSE_DEVICE", raising=False)
     device = runtime.get_device()
-    expected = "cuda" if torch.cuda.is_available() else ("mps" if runtime._mps_available() else "cpu")
+    expected = (
+        "cuda" if torch.cuda.is_available() else ("mps" if runtime._mps_available() else "cpu")
+    )
     assert device.type == expected
 
 
@@ -31,7 +33,9 @@ def test_cuda_without_cuda_is_a_clear_error(monkeypatch):
 
 def test_unknown_device_lists_choices(monkeypatch):
     monkeypatch.setenv("GANCOURSE_DEVICE", "tpu")
-    with pytest.raises(ValueError, match="Unknown device 'tpu'. Choices: auto, cpu, cuda, cuda:N, mps"):
+    with pytest.raises(
+        ValueError, match="Unknown device 'tpu'. Choices: auto, cpu, cuda, cuda:N, mps"
+    ):
         runtime.get_device()
 
 

@@ -1,11 +1,11 @@
 """gancourse.style: Gram matrix, mean/std, AdaIN, distances, random features, texture synthesis;
-gancourse.style_transfer: photo preparation, masks, blending."""
+photo preparation (style.transfer), masks and blending (style.background)."""
 
 import numpy as np
 import pytest
 import torch
 
-from gancourse import style, style_transfer
+from gancourse import style
 
 
 def test_gram_matrix_matches_the_formula_and_is_normalised():
@@ -31,8 +31,10 @@ def test_mean_std_per_channel_with_eps():
     mean, std = style.mean_std(x, eps=1e-5)
     assert mean.shape == std.shape == (1, 2, 1, 1)
     assert torch.allclose(mean.flatten(), torch.tensor([0.0, 4.0]))
-    assert std[0, 0].item() == pytest.approx(1e-5 ** 0.5)  # flat channel: sqrt(eps), never 0
-    assert std[0, 1].item() == pytest.approx((torch.arange(9.0).var(unbiased=False) + 1e-5).sqrt().item())
+    assert std[0, 0].item() == pytest.approx(1e-5**0.5)  # flat channel: sqrt(eps), never 0
+    assert std[0, 1].item() == pytest.approx(
+        (torch.arange(9.0).var(unbiased=False) + 1e-5).sqrt().item()
+    )
 
 
 def test_adain_alpha_0_is_content_and_alpha_1_has_style_statistics():
@@ -66,10 +68,18 @@ def test_distances_are_zero_on_equal_inputs_and_positive_otherwise():
 
 
 def test_random_multiscale_features_shapes_and_determinism():
-    f1, f2 = style.RandomMultiScaleFeatures(channels=8, seed=3), style.RandomMultiScaleFeatures(channels=8, seed=3)
+    f1, f2 = (
+        style.RandomMultiScaleFeatures(channels=8, seed=3),
+        style.RandomMultiScaleFeatures(channels=8, seed=3),
+    )
     x = torch.rand(1, 3, 32, 32) * 2 - 1
     out = f1(x)
-    assert [tuple(o.shape) for o in out] == [(1, 8, 32, 32), (1, 8, 16, 16), (1, 8, 8, 8), (1, 8, 4, 4)]
+    assert [tuple(o.shape) for o in out] == [
+        (1, 8, 32, 32),
+        (1, 8, 16, 16),
+        (1, 8, 8, 8),
+        (1, 8, 4, 4),
+    ]
     assert all(torch.equal(a, b) for a, b in zip(out, f2(x)))
     assert not any(p.requires_grad for p in f1.parameters())
 
@@ -84,52 +94,54 @@ def test_texture_synthesis_lowers_the_gram_distance():
     assert history[-1] < 0.2 * history[0]
 
 
-# ---- style_transfer ------------------------------------------------------------------------------
+# ---- transfer, background ------------------------------------------------------------------------
 
 
 def test_prepare_photo_handles_grey_rgba_uint8_channels_last_and_large():
     grey = np.full((40, 60), 128, dtype=np.uint8)
-    x = style_transfer.prepare_photo(grey)
+    x = style.prepare_photo(grey)
     assert x.shape == (3, 40, 60) and x.dtype == torch.float32
     assert torch.allclose(x[0], x[1]) and abs(x.mean().item()) < 0.01
     rgba = np.zeros((32, 32, 4), dtype=np.uint8)
     rgba[..., 0] = 255
     rgba[..., 3] = 0  # fully transparent: composited on white
-    assert torch.allclose(style_transfer.prepare_photo(rgba), torch.ones(3, 32, 32))
+    assert torch.allclose(style.prepare_photo(rgba), torch.ones(3, 32, 32))
     with pytest.warns(UserWarning, match="resized"):
-        big = style_transfer.prepare_photo(torch.rand(3, 1200, 900))
-    assert max(big.shape[-2:]) <= style_transfer.MAX_SIZE and big.shape[-1] % 4 == 0
-    assert style_transfer.prepare_photo(torch.rand(3, 100, 150), size=64).shape == (3, 64, 64)
+        big = style.prepare_photo(torch.rand(3, 1200, 900))
+    assert max(big.shape[-2:]) <= style.MAX_SIZE and big.shape[-1] % 4 == 0
+    assert style.prepare_photo(torch.rand(3, 100, 150), size=64).shape == (3, 64, 64)
 
 
 def test_prepare_photo_errors_are_clear():
     with pytest.raises(ValueError, match="channels"):
-        style_transfer.prepare_photo(torch.rand(5, 32, 32))
+        style.prepare_photo(torch.rand(5, 32, 32))
     with pytest.raises(ValueError, match=r"\[0, 1\] or \[-1, 1\]"):
-        style_transfer.prepare_photo(torch.rand(3, 32, 32) * 255)
+        style.prepare_photo(torch.rand(3, 32, 32) * 255)
     with pytest.raises(ValueError, match="16 x 16"):
-        style_transfer.prepare_photo(torch.rand(3, 8, 8))
+        style.prepare_photo(torch.rand(3, 8, 8))
 
 
 def test_mask_shape_mismatch_is_a_clear_error():
     photo = torch.zeros(3, 32, 32)
     with pytest.raises(ValueError, match="must match"):
-        style_transfer.blend_background(photo, photo, torch.ones(16, 16))
+        style.blend_background(photo, photo, torch.ones(16, 16))
 
 
 def test_blend_background_keeps_foreground_and_restyles_background():
     photo, styled = torch.zeros(3, 8, 8), torch.ones(3, 8, 8)
     mask = torch.zeros(8, 8)
     mask[:, :4] = 1
-    out = style_transfer.blend_background(photo, styled, mask, strength=0.5)
-    assert torch.all(out[:, :, :4] == 0) and torch.allclose(out[:, :, 4:], torch.full((3, 8, 4), 0.5))
-    assert torch.equal(style_transfer.blend_background(photo, styled, mask, 0.0), photo)
+    out = style.blend_background(photo, styled, mask, strength=0.5)
+    assert torch.all(out[:, :, :4] == 0) and torch.allclose(
+        out[:, :, 4:], torch.full((3, 8, 4), 0.5)
+    )
+    assert torch.equal(style.blend_background(photo, styled, mask, 0.0), photo)
 
 
 def test_feather_softens_edges_but_keeps_inside():
     mask = torch.zeros(32, 32)
     mask[8:24, 8:24] = 1
-    soft = style_transfer.feather(mask, sigma=2.0)
+    soft = style.feather(mask, sigma=2.0)
     assert soft.shape == (1, 32, 32)
     assert soft[0, 16, 16] > 0.99 and soft[0, 0, 0] < 0.01
     assert 0.2 < soft[0, 16, 8] < 0.8  # the edge is soft
@@ -138,12 +150,12 @@ def test_feather_softens_edges_but_keeps_inside():
 def test_foreground_mask_of_a_course_portrait_refines_the_outline():
     from gancourse.data import images
 
-    photo = style_transfer.prepare_photo(images.load("grace_hopper"), size=128)
-    rough = style_transfer.outline_mask("grace_hopper", (128, 128))
-    mask = style_transfer.foreground_mask(photo, "grace_hopper", work_size=96)
+    photo = style.prepare_photo(images.load("grace_hopper"), size=128)
+    rough = style.outline_mask("grace_hopper", (128, 128))
+    mask = style.foreground_mask(photo, "grace_hopper", work_size=96)
     assert mask.shape == (128, 128) and mask.dtype == torch.bool
     agreement = (mask == rough).float().mean().item()
     assert 0.85 < agreement < 1.0  # close to the outline, but moved to the photo's edges
     assert mask[100, 64] and not mask[10, 5]  # body in, flag corner out
     with pytest.raises(ValueError, match="no course outline"):
-        style_transfer.outline_mask("chelsea", (32, 32))
+        style.outline_mask("chelsea", (32, 32))

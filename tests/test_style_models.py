@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from gancourse import editing
 from gancourse.models import adain, cyclegan, pix2pix, stylegan
 from gancourse.style import mean_std
 
@@ -20,7 +21,9 @@ def stylizer():
 def G():
     torch.manual_seed(0)
     G = stylegan.StyleGenerator(z_dim=16, w_dim=16, image_size=16, channels=[16, 16, 8]).eval()
-    for module in G.modules():  # a fresh G ignores w (affine weights start at 0): make the styles matter
+    for (
+        module
+    ) in G.modules():  # a fresh G ignores w (affine weights start at 0): make the styles matter
         if isinstance(module, stylegan.ModulatedConv):
             torch.nn.init.normal_(module.affine.weight, std=0.5)
     return G
@@ -33,14 +36,21 @@ def G():
 def test_stylizer_shapes(stylizer, size):
     c, s = torch.rand(2, 3, *size) * 2 - 1, torch.rand(1, 3, 32, 32) * 2 - 1
     feats = stylizer.encode(c)
-    assert [f.shape[-2:] for f in feats] == [size, (size[0] // 2, size[1] // 2), (size[0] // 4, size[1] // 4)]
+    assert [f.shape[-2:] for f in feats] == [
+        size,
+        (size[0] // 2, size[1] // 2),
+        (size[0] // 4, size[1] // 4),
+    ]
     out = stylizer(c, s, alpha=0.7)
     assert out.shape == c.shape and out.abs().max() <= 1
 
 
 def test_stylizer_alpha_0_decodes_the_content_features(stylizer):
     g = torch.Generator().manual_seed(0)
-    c, s = torch.rand(1, 3, 32, 32, generator=g) * 2 - 1, torch.rand(1, 3, 32, 32, generator=g) * 2 - 1
+    c, s = (
+        torch.rand(1, 3, 32, 32, generator=g) * 2 - 1,
+        torch.rand(1, 3, 32, 32, generator=g) * 2 - 1,
+    )
     with torch.no_grad():
         assert torch.allclose(stylizer(c, s, alpha=0.0), stylizer.decode(stylizer.encode(c)[-1]))
         t = stylizer.target(stylizer.encode(c)[-1], stylizer.encode(s)[-1], 1.0)
@@ -74,7 +84,10 @@ def test_stylizer_encoder_is_fixed_and_decoder_learns(stylizer):
     assert set(terms) == {"content", "style", "recon"}
     assert all(torch.equal(a, b) for a, b in zip(enc_before, model.encoder.parameters()))
     # same seed, same encoder: the shipped decoder fits the encoder rebuilt from the config
-    assert all(torch.equal(a, b) for a, b in zip(adain.AdaINStylizer(width=8).encoder.parameters(), enc_before))
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(adain.AdaINStylizer(width=8).encoder.parameters(), enc_before)
+    )
 
 
 def test_stylizer_bad_inputs(stylizer):
@@ -109,9 +122,9 @@ def test_modulated_conv_equals_weight_modulation_and_demodulation():
     out = conv(x, w)
     s = conv.affine(w)
     for b in range(2):
-        wm = conv.weight * s[b].view(1, 4, 1, 1)                      # modulate
+        wm = conv.weight * s[b].view(1, 4, 1, 1)  # modulate
         wd = wm / (wm.pow(2).sum((1, 2, 3), keepdim=True) + 1e-8).sqrt()  # demodulate
-        assert torch.allclose(out[b:b + 1], F.conv2d(x[b:b + 1], wd, padding=1), atol=1e-5)
+        assert torch.allclose(out[b : b + 1], F.conv2d(x[b : b + 1], wd, padding=1), atol=1e-5)
 
 
 def test_mix_styles_uses_the_right_layers():
@@ -137,9 +150,11 @@ def test_style_mix_changes_only_what_the_layers_control(G):
 def test_truncation(G):
     w = torch.randn(4, 16)
     avg = torch.full((16,), 0.5)
-    assert torch.allclose(stylegan.truncate(w, 0.0, avg), avg.expand(4, 16))
-    assert torch.allclose(stylegan.truncate(w, 1.0, avg), w)
+    assert torch.allclose(editing.truncate(w, 0.0, avg), avg.expand(4, 16))
+    assert torch.allclose(editing.truncate(w, 1.0, avg), w)
     G.update_w_avg(n=64)
+    z = torch.randn(3, 16)
+    assert torch.allclose(G.map(z, 0.5), editing.truncate(G.map(z), 0.5, G.w_avg), atol=1e-6)
     z = torch.randn(5, 16)
     d1 = (G.map(z, 1.0) - G.w_avg).norm(dim=1)
     d5 = (G.map(z, 0.5) - G.w_avg).norm(dim=1)
@@ -155,23 +170,37 @@ def test_stylegan_discriminator_shape():
 
 
 def test_attribute_from_rules():
-    from gancourse.style_mixing import attribute_from
+    from gancourse.style.mixing import attribute_from
 
-    mix, a, b = torch.tensor([1.0, 2.0, 0.0]), torch.tensor([1.0, 1.0, 0.0]), torch.tensor([2.0, 2.0, 0.0])
+    mix, a, b = (
+        torch.tensor([1.0, 2.0, 0.0]),
+        torch.tensor([1.0, 1.0, 0.0]),
+        torch.tensor([2.0, 2.0, 0.0]),
+    )
     assert attribute_from(mix, a, b, continuous=False).tolist() == [True, False, True]
-    cont = attribute_from(torch.tensor([0.1, 0.5, 0.9]), torch.tensor([0.0, 0.0, 0.0]), torch.tensor([1.0, 1.0, 1.0]),
-                          continuous=True)
+    cont = attribute_from(
+        torch.tensor([0.1, 0.5, 0.9]),
+        torch.tensor([0.0, 0.0, 0.0]),
+        torch.tensor([1.0, 1.0, 1.0]),
+        continuous=True,
+    )
     assert cont.tolist() == [True, True, False]  # 0.5 is a tie: counts for the right parent
 
 
 def test_selection_rates_equal_one_mixing_rate_per_crossover():
     """The shared-A/B shortcut gives exactly what mixing_rate gives crossover by crossover (seed 1)."""
-    from gancourse import style_mixing, zoo
+    from gancourse import zoo
+    from gancourse.style import mixing
 
-    G, classifier = zoo.load("faces_stylegan", device="cpu"), zoo.load("face_classifier", device="cpu")
-    rates = style_mixing.selection_rates(G, classifier, n=60)
-    one_by_one = {c: style_mixing.mixing_rate(G, classifier, n=60, crossover=c, seed=1)["mixing_rate"]
-                  for c in range(1, G.num_layers)}
+    G, classifier = (
+        zoo.load("faces_stylegan", device="cpu"),
+        zoo.load("face_classifier", device="cpu"),
+    )
+    rates = mixing.selection_rates(G, classifier, n=60)
+    one_by_one = {
+        c: mixing.mixing_rate(G, classifier, n=60, crossover=c, seed=1)["mixing_rate"]
+        for c in range(1, G.num_layers)
+    }
     assert rates == one_by_one
     assert len(set(rates.values())) > 1  # the crossover matters: not a constant
 
@@ -179,7 +208,7 @@ def test_selection_rates_equal_one_mixing_rate_per_crossover():
 def test_score_mixes_names_wrong_shapes():
     from types import SimpleNamespace
 
-    from gancourse.style_mixing import score_mixes
+    from gancourse.style.mixing import score_mixes
 
     classifier = SimpleNamespace(attribute_names=["hair_style", "hair_color"], continuous=[])
     good = torch.zeros(4, 2)
@@ -211,7 +240,9 @@ def test_pix2pix_losses_closed_form():
     assert terms["adv"] == pytest.approx(math.log(2), rel=1e-5)
     assert terms["l1"] == pytest.approx(0.5)
     assert loss.item() == pytest.approx(math.log(2) + 100 * 0.5, rel=1e-5)
-    assert pix2pix.discriminator_loss(d_fake, d_fake).item() == pytest.approx(2 * math.log(2), rel=1e-5)
+    assert pix2pix.discriminator_loss(d_fake, d_fake).item() == pytest.approx(
+        2 * math.log(2), rel=1e-5
+    )
 
 
 def test_pix2pix_train_step_moves_towards_the_target():
@@ -240,13 +271,26 @@ def test_cyclegan_generator_loss_terms_add_up():
     model = cyclegan.CycleGAN(width=8, depth=2)
     D_a, D_b = cyclegan.make_discriminators(8)
     a, b = torch.rand(2, 3, 16, 16) * 2 - 1, torch.rand(2, 3, 16, 16) * 2 - 1
-    loss, terms, (fake_b, fake_a) = cyclegan.generator_loss(model, D_a, D_b, a, b, lambda_cyc=10, lambda_id=5)
-    assert loss.item() == pytest.approx(terms["adv"] + 10 * terms["cycle"] + 5 * terms["identity"], rel=1e-5)
-    expected_cycle = F.l1_loss(model.G_ba(model.G_ab(a)), a) + F.l1_loss(model.G_ab(model.G_ba(b)), b)
+    loss, terms, (fake_b, fake_a) = cyclegan.generator_loss(
+        model, D_a, D_b, a, b, lambda_cyc=10, lambda_id=5
+    )
+    assert loss.item() == pytest.approx(
+        terms["adv"] + 10 * terms["cycle"] + 5 * terms["identity"], rel=1e-5
+    )
+    expected_cycle = F.l1_loss(model.G_ba(model.G_ab(a)), a) + F.l1_loss(
+        model.G_ab(model.G_ba(b)), b
+    )
     assert terms["cycle"] == pytest.approx(expected_cycle.item(), rel=1e-5)
     assert fake_b.shape == a.shape and torch.allclose(model(a), fake_b)
-    out = cyclegan.train_step(model, D_a, D_b, torch.optim.Adam(model.parameters()),
-                              torch.optim.Adam(list(D_a.parameters()) + list(D_b.parameters())), a, b)
+    out = cyclegan.train_step(
+        model,
+        D_a,
+        D_b,
+        torch.optim.Adam(model.parameters()),
+        torch.optim.Adam(list(D_a.parameters()) + list(D_b.parameters())),
+        a,
+        b,
+    )
     assert set(out) >= {"g_loss", "d_loss", "cycle", "identity"}
 
 
@@ -262,7 +306,7 @@ def _png_size(data: bytes):
 
 
 def test_style_explorer_render_is_pure_and_alpha_matters(stylizer):
-    from gancourse.style_widgets import StyleExplorer
+    from gancourse.widgets import StyleExplorer
 
     content = {"photo": torch.rand(3, 32, 32) * 2 - 1}
     styles = {"a": torch.rand(3, 32, 32) * 2 - 1, "b": torch.rand(3, 32, 32) * 2 - 1}
@@ -275,9 +319,14 @@ def test_style_explorer_render_is_pure_and_alpha_matters(stylizer):
     assert ex.render(s1)[:3] == b"\xff\xd8\xff" and ex.image.format == "jpeg"  # photo-sized: JPEG
     assert _png_size(ex.render(s1)) == (32, 32)
     with torch.no_grad():
-        assert torch.allclose(ex.stylized(s1), stylizer(content["photo"], styles["a"])[0], atol=1e-5)
-        assert torch.allclose(ex.stylized({**s1, "style 2": "b", "blend": 1.0}),
-                              stylizer(content["photo"], styles["b"])[0], atol=1e-5)
+        assert torch.allclose(
+            ex.stylized(s1), stylizer(content["photo"], styles["a"])[0], atol=1e-5
+        )
+        assert torch.allclose(
+            ex.stylized({**s1, "style 2": "b", "blend": 1.0}),
+            stylizer(content["photo"], styles["b"])[0],
+            atol=1e-5,
+        )
     assert ex.set(alpha=0.0) == ex.render(s0)
     with pytest.raises(KeyError, match="unknown controls"):
         ex.render({"strength": 1.0})
@@ -286,7 +335,7 @@ def test_style_explorer_render_is_pure_and_alpha_matters(stylizer):
 
 
 def test_style_mixer_render(G):
-    from gancourse.style_widgets import StyleMixer
+    from gancourse.widgets import StyleMixer
 
     mixer = StyleMixer(G, seed_a=1, seed_b=2, scale=2)
     state = {"seed A": 1, "seed B": 2, "crossover": 3, "truncation": 1.0}
@@ -299,7 +348,7 @@ def test_style_mixer_render(G):
 
 
 def test_background_blender_render():
-    from gancourse.style_widgets import BackgroundBlender
+    from gancourse.widgets import BackgroundBlender
 
     photo, styled = torch.zeros(3, 16, 16), torch.ones(3, 16, 16)
     mask = torch.zeros(16, 16)
@@ -309,7 +358,12 @@ def test_background_blender_render():
     assert torch.equal(bb.blended({"background": 0.0, "style": "s"}), photo)
     full = bb.blended({"background": 1.0, "style": "s"})
     assert full[0, 0, 0] == 1 and full[0, 8, 8] == -1 + 1  # background restyled, subject kept
-    assert bb.render({"background": 0.3, "style": "s"}) != bb.render({"background": 0.9, "style": "s"})
-    assert bb.render({"background": 0.3, "style": "s"})[:3] == b"\xff\xd8\xff" and bb.image.format == "jpeg"
+    assert bb.render({"background": 0.3, "style": "s"}) != bb.render(
+        {"background": 0.9, "style": "s"}
+    )
+    assert (
+        bb.render({"background": 0.3, "style": "s"})[:3] == b"\xff\xd8\xff"
+        and bb.image.format == "jpeg"
+    )
     with pytest.raises(ValueError, match="must match"):
         BackgroundBlender(photo, {"s": styled}, torch.ones(8, 8))

@@ -14,7 +14,9 @@ def test_shape_dtype_determinism(name):
     assert not torch.equal(a, toy2d.sample_toy(name, 500, seed=4))
     assert a.abs().max() < 3
     g1, g2 = torch.Generator().manual_seed(1), torch.Generator().manual_seed(1)
-    assert torch.equal(toy2d.sample_toy(name, 10, generator=g1), toy2d.sample_toy(name, 10, generator=g2))
+    assert torch.equal(
+        toy2d.sample_toy(name, 10, generator=g1), toy2d.sample_toy(name, 10, generator=g2)
+    )
 
 
 def test_ring_modes_are_covered_evenly():

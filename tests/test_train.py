@@ -64,8 +64,12 @@ def test_g_step_rejects_a_detached_fake():
 
 def test_d_step_with_gradient_penalty_and_r1():
     G, D = MLPGenerator(), MLPDiscriminator()
-    out = train.d_step(G, D, torch.randn(16, 2), torch.randn(16, 2), adam(D), "wgan", gp_weight=10.0)
-    out_r1 = train.d_step(G, D, torch.randn(16, 2), torch.randn(16, 2), adam(D), "bce", r1_weight=1.0)
+    out = train.d_step(
+        G, D, torch.randn(16, 2), torch.randn(16, 2), adam(D), "wgan", gp_weight=10.0
+    )
+    out_r1 = train.d_step(
+        G, D, torch.randn(16, 2), torch.randn(16, 2), adam(D), "bce", r1_weight=1.0
+    )
     assert torch.isfinite(out["d_loss"]) and torch.isfinite(out_r1["d_loss"])
 
 
@@ -80,8 +84,16 @@ def test_fit_history_callbacks_ema():
     calls = []
     grid = train.SampleGrid(every=5, z=torch.randn(10, 2))
     metric = train.Every(4, lambda s: s.history["d_loss"][-1], name="last_d")
-    state = train.fit(G, D, ring_data(), 12, batch_size=32, callbacks=[grid, metric, lambda s: calls.append(s.step)],
-                      progress=False, ema=0.9)
+    state = train.fit(
+        G,
+        D,
+        ring_data(),
+        12,
+        batch_size=32,
+        callbacks=[grid, metric, lambda s: calls.append(s.step)],
+        progress=False,
+        ema=0.9,
+    )
     assert calls == list(range(1, 13))
     assert state.history["step"] == list(range(1, 13))
     assert all(len(v) == 12 for v in state.history.values())
@@ -106,7 +118,9 @@ def test_ema_update_formula():
 def test_fit_accepts_callable_and_dataloader():
     G, D = MLPGenerator(hidden=8), MLPDiscriminator(hidden=8)
     train.fit(G, D, lambda n: (ring_data(n), None), 3, batch_size=8, progress=False)
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(ring_data(20)), batch_size=8)
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(ring_data(20)), batch_size=8
+    )
     state = train.fit(G, D, loader, 5, batch_size=8, progress=False)  # restarts after 3 batches
     assert state.step == 5
     with pytest.raises(TypeError, match="callable data"):
@@ -182,19 +196,24 @@ def test_fit_conditional_labels_reach_g_and_d():
 
     classes = {"hair": 3, "glasses": 2}
     torch.manual_seed(0)
-    G = ConditionalGenerator(z_dim=8, image_size=16, channels=3, width=4, classes=classes, embed_dim=4)
+    G = ConditionalGenerator(
+        z_dim=8, image_size=16, channels=3, width=4, classes=classes, embed_dim=4
+    )
     D = ProjectionDiscriminator(image_size=16, channels=3, width=4, classes=classes)
     seen = []
     forward = D.forward
     D.forward = lambda x, labels: seen.append(labels.clone()) or forward(x, labels)
     images = torch.rand(20, 3, 16, 16) * 2 - 1
     labels = torch.stack([torch.arange(20) % 3, torch.arange(20) % 2], 1)
-    state = train.fit(G, D, (images, labels), 3, batch_size=4, labels=True, loss="hinge",
-                      progress=False, seed=1)
+    state = train.fit(
+        G, D, (images, labels), 3, batch_size=4, labels=True, loss="hinge", progress=False, seed=1
+    )
     assert state.step == 3 and len(seen) == 9  # real + fake in the D step, fake in the G step
     # each step's D calls see the labels of the real rows drawn in that step
     for k in range(3):
-        assert torch.equal(seen[3 * k], seen[3 * k + 1]) and torch.equal(seen[3 * k], seen[3 * k + 2])
+        assert torch.equal(seen[3 * k], seen[3 * k + 1]) and torch.equal(
+            seen[3 * k], seen[3 * k + 2]
+        )
     assert not all(torch.equal(seen[0], s) for s in seen[3:]), "labels must change with the batch"
 
 
@@ -207,7 +226,9 @@ def test_fit_lazy_r1_runs_every_k_steps_with_k_times_the_weight(monkeypatch):
     G, D = MLPGenerator(hidden=8), MLPDiscriminator(hidden=8)
     called = []
     d_step = train.steps.d_step
-    monkeypatch.setattr(train.loop, "d_step", lambda *a, **k: called.append(k["r1_weight"]) or d_step(*a, **k))
+    monkeypatch.setattr(
+        train.loop, "d_step", lambda *a, **k: called.append(k["r1_weight"]) or d_step(*a, **k)
+    )
     train.fit(G, D, ring_data(), 9, batch_size=8, r1_weight=0.5, r1_every=4, progress=False)
     assert called == [2.0, 0, 0, 0, 2.0, 0, 0, 0, 2.0] and len(weights) == 3
 
@@ -230,7 +251,9 @@ def test_fit_style_mixing_feeds_two_styles():
     D = StyleDiscriminator(image_size=16, width=4)
     mixed = []
     synthesis = G.synthesis
-    G.synthesis = lambda ws, *a: mixed.append(not torch.allclose(ws[:, 0], ws[:, -1])) or synthesis(ws, *a)
+    G.synthesis = lambda ws, *a: (
+        mixed.append(not torch.allclose(ws[:, 0], ws[:, -1])) or synthesis(ws, *a)
+    )
     train.fit(G, D, torch.rand(16, 3, 16, 16) * 2 - 1, 6, batch_size=4, mixing=1.0, progress=False)
     assert mixed and all(mixed), "with mixing=1 every fake batch mixes two latents"
     mixed.clear()
@@ -251,13 +274,32 @@ def test_fit_custom_step_shares_the_loop_nan_guard_and_schedule():
         opt.step()
         return {"loss": loss.detach()}
 
-    state = train.fit(model, None, torch.randn(32, 2), 4, batch_size=8, step=step, opt_g=opt,
-                      ema=None, progress=False, lr_schedule=lambda t, steps: 1 - t / steps)
+    state = train.fit(
+        model,
+        None,
+        torch.randn(32, 2),
+        4,
+        batch_size=8,
+        step=step,
+        opt_g=opt,
+        ema=None,
+        progress=False,
+        lr_schedule=lambda t, steps: 1 - t / steps,
+    )
     assert state.history["step"] == [1, 2, 3, 4] and len(state.history["loss"]) == 4
     assert lrs == pytest.approx([0.1, 0.075, 0.05, 0.025])
     with pytest.raises(FloatingPointError, match="step 1: loss is nan"):
-        train.fit(model, None, torch.full((8, 2), float("nan")), 3, batch_size=4, step=step,
-                  opt_g=opt, ema=None, progress=False)
+        train.fit(
+            model,
+            None,
+            torch.full((8, 2), float("nan")),
+            3,
+            batch_size=4,
+            step=step,
+            opt_g=opt,
+            ema=None,
+            progress=False,
+        )
     with pytest.raises(ValueError, match="needs a discriminator"):
         train.fit(model, None, torch.randn(8, 2), 1, progress=False)
 
@@ -275,8 +317,16 @@ def test_stop_request_and_sigusr1_end_the_run_with_a_checkpoint(tmp_path):
             os.kill(os.getpid(), signal.SIGUSR1)
 
     previous = signal.getsignal(signal.SIGUSR1)
-    state = train.fit(G, D, ring_data(), 50, batch_size=8, progress=False, checkpoint=path,
-                      callbacks=[signal_at_3])
+    state = train.fit(
+        G,
+        D,
+        ring_data(),
+        50,
+        batch_size=8,
+        progress=False,
+        checkpoint=path,
+        callbacks=[signal_at_3],
+    )
     assert state.step == 3 and "SIGUSR1" in state.stopped
     assert checkpoint.load_checkpoint(path)[1]["step"] == 3
     assert signal.getsignal(signal.SIGUSR1) == previous, "fit restores the previous handler"
@@ -314,11 +364,19 @@ def test_fit_under_torchrun_keeps_two_cpu_processes_identical(tmp_path):
     from pathlib import Path
 
     script = tmp_path / "run.py"
-    script.write_text(DISTRIBUTED_SCRIPT.replace("int(sys.argv[2])", "torch.initial_seed() % 7 + __import__('os').getpid()"))
+    script.write_text(
+        DISTRIBUTED_SCRIPT.replace(
+            "int(sys.argv[2])", "torch.initial_seed() % 7 + __import__('os').getpid()"
+        )
+    )
     torchrun = Path(sys.executable).with_name("torchrun")
-    result = subprocess.run([str(torchrun), "--standalone", "--nproc_per_node", "2", str(script),
-                             str(tmp_path)], capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "OMP_NUM_THREADS": "1"})
+    result = subprocess.run(
+        [str(torchrun), "--standalone", "--nproc_per_node", "2", str(script), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     a, b = (torch.load(tmp_path / f"rank{r}.pt") for r in (0, 1))
     for key in ("G", "ema"):

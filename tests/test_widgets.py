@@ -12,6 +12,7 @@ from gancourse import editing, widgets
 from gancourse.data import faces
 from gancourse.models.conditional import ConditionalGenerator
 from gancourse.models.dcgan import Generator
+from gancourse.plot import to_png_bytes
 
 
 def _pixels(png: bytes) -> torch.Tensor:
@@ -56,12 +57,16 @@ def test_latent_explorer_slider_move_updates_the_image(G, directions):
     assert explorer.image.value != before
     assert explorer.image.value == explorer.render(explorer.state())
     explorer.controls["seed"].value = 5
-    assert explorer.image.value == explorer.render({"seed": 5, "truncation": 1.0, "direction 1": 2.0})
+    assert explorer.image.value == explorer.render(
+        {"seed": 5, "truncation": 1.0, "direction 1": 2.0}
+    )
 
 
 def test_latent_explorer_truncation_zero_ignores_the_seed(G, directions):
     explorer = widgets.LatentExplorer(G, directions)
-    assert explorer.render({"seed": 1, "truncation": 0.0}) == explorer.render({"seed": 2, "truncation": 0.0})
+    assert explorer.render({"seed": 1, "truncation": 0.0}) == explorer.render(
+        {"seed": 2, "truncation": 0.0}
+    )
 
 
 def test_latent_explorer_image_size_follows_scale(G, directions):
@@ -76,14 +81,16 @@ def test_latent_explorer_bad_inputs(G, directions):
     with pytest.raises(KeyError, match="direction 9"):
         explorer.render({"direction 9": 1.0})
     with pytest.raises(TypeError, match="seed must be an int"):
-        widgets._latent("three", 16)
+        widgets.seed_latent("three", 16)
 
 
 @pytest.fixture(scope="module")
 def edit_setup(G):
     g = torch.Generator().manual_seed(0)
-    dirs = {"smile": editing.normalize(torch.randn(16, generator=g)),
-            "eye_size": editing.normalize(torch.randn(16, generator=g))}
+    dirs = {
+        "smile": editing.normalize(torch.randn(16, generator=g)),
+        "eye_size": editing.normalize(torch.randn(16, generator=g)),
+    }
     mask = faces.attribute_region("smile", 32)
     inverted = torch.randn(16, generator=g)
     return dirs, mask, inverted
@@ -105,11 +112,13 @@ def test_edit_explorer_is_pure_and_sliders_change_bytes(G, edit_setup):
     assert explorer.render(state) != explorer.render({"seed": 2, "smile": -2.0})
     assert explorer.render(state) != explorer.render({"seed": 2, "eye_size": 2.0, "smile": 2.0})
     from_inverted = explorer.render({"start from": "my face", "smile": 0.0})
-    expected = widgets.to_png_bytes(G(inverted[None])[0], scale=explorer.scale)
+    expected = to_png_bytes(G(inverted[None])[0], scale=explorer.scale)
     assert from_inverted == expected
     before = explorer.image.value
     explorer.controls["smile"].value = 3.0
-    assert explorer.image.value != before and explorer.image.value == explorer.render(explorer.state())
+    assert explorer.image.value != before and explorer.image.value == explorer.render(
+        explorer.state()
+    )
 
 
 def test_edit_explorer_region_keeps_the_outside(G, edit_setup):
@@ -130,9 +139,15 @@ def test_edit_explorer_in_a_feature_space_with_units(G):
     g = torch.Generator().manual_seed(5)
     n = editing.normalize(torch.randn(fs.z_dim, generator=g))
     explorer = widgets.EditExplorer(fs, {"eye_size": n}, units={"eye_size": 2.5}, scale=1)
-    h = fs.features(torch.randn(1, G.z_dim, generator=torch.Generator().manual_seed(3)))  # seed 3's face
-    assert explorer.render({"seed": 3}) == widgets.to_png_bytes(G(torch.randn(1, G.z_dim, generator=torch.Generator().manual_seed(3)))[0], scale=1)
-    assert explorer.render({"seed": 3, "eye_size": 2.0}) == widgets.to_png_bytes(fs(h + 5.0 * n)[0], scale=1)  # 2 units of 2.5
+    h = fs.features(
+        torch.randn(1, G.z_dim, generator=torch.Generator().manual_seed(3))
+    )  # seed 3's face
+    assert explorer.render({"seed": 3}) == to_png_bytes(
+        G(torch.randn(1, G.z_dim, generator=torch.Generator().manual_seed(3)))[0], scale=1
+    )
+    assert explorer.render({"seed": 3, "eye_size": 2.0}) == to_png_bytes(
+        fs(h + 5.0 * n)[0], scale=1
+    )  # 2 units of 2.5
     with pytest.raises(ValueError, match="units"):
         widgets.EditExplorer(fs, {"eye_size": n}, units={"smile": 1.0})
     with pytest.raises(ValueError, match="units"):
@@ -155,7 +170,9 @@ def test_edit_explorer_bad_inputs(G, edit_setup):
 @pytest.fixture(scope="module")
 def cG():
     torch.manual_seed(0)
-    G = ConditionalGenerator(z_dim=8, image_size=16, width=8, classes={"glasses": 2, "hair_color": 4}, embed_dim=4)
+    G = ConditionalGenerator(
+        z_dim=8, image_size=16, width=8, classes={"glasses": 2, "hair_color": 4}, embed_dim=4
+    )
     for module in G.modules():
         if isinstance(module, nn.ConvTranspose2d):
             nn.init.normal_(module.weight, 0.0, 0.2)

@@ -17,8 +17,21 @@ from gancourse.zoo import cli, registry
 from gancourse.zoo.recipes import RECIPES
 
 ROOT = Path(__file__).resolve().parent.parent
-REQUIRED_CARD_FIELDS = {"name", "command", "seed", "data", "steps", "wall_time_s", "machine", "metrics",
-                        "sha256", "architecture", "config", "size_bytes", "dtype"}
+REQUIRED_CARD_FIELDS = {
+    "name",
+    "command",
+    "seed",
+    "data",
+    "steps",
+    "wall_time_s",
+    "machine",
+    "metrics",
+    "sha256",
+    "architecture",
+    "config",
+    "size_bytes",
+    "dtype",
+}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -27,7 +40,9 @@ REQUIRED_CARD_FIELDS = {"name", "command", "seed", "data", "steps", "wall_time_s
 
 def _tiny_model(width: int = 4) -> AttributeClassifier:
     torch.manual_seed(0)
-    return AttributeClassifier({"size": 0, "shape": 3}, image_size=16, channels=3, width=width, feature_dim=8)
+    return AttributeClassifier(
+        {"size": 0, "shape": 3}, image_size=16, channels=3, width=width, feature_dim=8
+    )
 
 
 ARCH = "gancourse.models.classifier:AttributeClassifier"
@@ -44,8 +59,14 @@ def tiny_zoo(tmp_path, monkeypatch):
     """A registry holding one tiny model 'tiny', saved in tmp_path, which stands in for the package's weights."""
     model = _tiny_model()
     sha = _save(model, tmp_path, "tiny")
-    tiny = zoo.ZooEntry(name="tiny", architecture=ARCH, config=model.config, sha256=sha,
-                        summary="a tiny test classifier", kind="classifier")
+    tiny = zoo.ZooEntry(
+        name="tiny",
+        architecture=ARCH,
+        config=model.config,
+        sha256=sha,
+        summary="a tiny test classifier",
+        kind="classifier",
+    )
     monkeypatch.setattr(registry, "REGISTRY", {"tiny": tiny})
     monkeypatch.setattr(registry, "WEIGHTS_DIR", tmp_path)
     return tmp_path, model
@@ -62,7 +83,9 @@ def test_tiny_entry_loads_eval_float32_frozen_and_equal(tiny_zoo):
         a, b = original.features(x), loaded.features(x)
     assert a.shape == (2, 8)
     assert torch.allclose(a, b, atol=2e-2), "float16 storage should change features only slightly"
-    assert not torch.equal(zoo.load("tiny", device="cpu").features(x), _tiny_model(width=4).train().features(x))
+    assert not torch.equal(
+        zoo.load("tiny", device="cpu").features(x), _tiny_model(width=4).train().features(x)
+    )
 
 
 def test_weights_are_stored_as_float16(tiny_zoo):
@@ -76,7 +99,10 @@ def test_weights_are_stored_as_float16(tiny_zoo):
 
 
 def test_unknown_name_lists_the_known_ones(tiny_zoo):
-    with pytest.raises(zoo.UnknownModelError, match="No zoo model named 'tinny'.*Did you mean 'tiny'.*Known models: tiny"):
+    with pytest.raises(
+        zoo.UnknownModelError,
+        match="No zoo model named 'tinny'.*Did you mean 'tiny'.*Known models: tiny",
+    ):
         zoo.load("tinny")
     with pytest.raises(KeyError):  # it is also a KeyError, as a dict lookup would be
         zoo.load("nope")
@@ -93,7 +119,10 @@ def test_corrupted_file_is_a_parse_error_not_a_crash(tiny_zoo):
     folder, _ = tiny_zoo
     path = folder / "tiny.safetensors"
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])  # truncated download
-    with pytest.raises(zoo.CorruptCheckpointError, match="not a readable safetensors file.*restore the shipped file"):
+    with pytest.raises(
+        zoo.CorruptCheckpointError,
+        match="not a readable safetensors file.*restore the shipped file",
+    ):
         zoo.load("tiny")
     path.write_bytes(b"\x80\x04\x95 this is a pickle, not safetensors")
     with pytest.raises(zoo.CorruptCheckpointError):
@@ -105,7 +134,9 @@ def test_wrong_hash_names_the_fix(tiny_zoo):
     with torch.no_grad():
         next(model.parameters()).add_(0.5)  # a valid file, but not the pinned one
     checkpoint.save_weights(model, folder / "tiny.safetensors", ARCH)
-    with pytest.raises(zoo.HashMismatchError, match="expects.*restore the shipped file.*weights_dir"):
+    with pytest.raises(
+        zoo.HashMismatchError, match="expects.*restore the shipped file.*weights_dir"
+    ):
         zoo.load("tiny")
 
 
@@ -113,17 +144,35 @@ def test_checkpoint_of_another_architecture_is_refused(tiny_zoo, monkeypatch):
     folder, _ = tiny_zoo
     other = _tiny_model(width=6)  # same class, other config: every conv has another shape
     sha = checkpoint.save_weights(other, folder / "tiny.safetensors", ARCH)
-    monkeypatch.setitem(registry.REGISTRY, "tiny", registry.REGISTRY["tiny"].__class__(
-        **{**registry.REGISTRY["tiny"].__dict__, "sha256": sha}))  # the hash is right, the architecture is not
-    with pytest.raises(zoo.ArchitectureMismatchError, match="another shape.*checkpoint of another model.*zoo train tiny"):
+    monkeypatch.setitem(
+        registry.REGISTRY,
+        "tiny",
+        registry.REGISTRY["tiny"].__class__(
+            **{**registry.REGISTRY["tiny"].__dict__, "sha256": sha}
+        ),
+    )  # the hash is right, the architecture is not
+    with pytest.raises(
+        zoo.ArchitectureMismatchError,
+        match="another shape.*checkpoint of another model.*zoo train tiny",
+    ):
         zoo.load("tiny")
     from gancourse.models.dcgan import Generator
 
     generator = Generator(z_dim=8, image_size=16, channels=3, width=4)
-    sha = checkpoint.save_weights(generator, folder / "tiny.safetensors", "gancourse.models.dcgan:Generator")
-    monkeypatch.setitem(registry.REGISTRY, "tiny", registry.REGISTRY["tiny"].__class__(
-        **{**registry.REGISTRY["tiny"].__dict__, "sha256": sha}))
-    with pytest.raises(zoo.ArchitectureMismatchError, match="missing.*unexpected.*file says it holds gancourse.models.dcgan:Generator"):
+    sha = checkpoint.save_weights(
+        generator, folder / "tiny.safetensors", "gancourse.models.dcgan:Generator"
+    )
+    monkeypatch.setitem(
+        registry.REGISTRY,
+        "tiny",
+        registry.REGISTRY["tiny"].__class__(
+            **{**registry.REGISTRY["tiny"].__dict__, "sha256": sha}
+        ),
+    )
+    with pytest.raises(
+        zoo.ArchitectureMismatchError,
+        match="missing.*unexpected.*file says it holds gancourse.models.dcgan:Generator",
+    ):
         zoo.load("tiny")
 
 
@@ -209,7 +258,10 @@ def test_shipped_model_loads_offline_with_the_right_output_shape(name):
             out = model(torch.randn(3, config["z_dim"]), labels)
             assert out.shape == (3, config["channels"], config["image_size"], config["image_size"])
         elif zoo.entry(name).kind == "classifier":
-            x = torch.rand(3, config["channels"], config["image_size"], config["image_size"]) * 2 - 1
+            x = (
+                torch.rand(3, config["channels"], config["image_size"], config["image_size"]) * 2
+                - 1
+            )
             assert model.features(x).shape == (3, config["feature_dim"])
             assert model.predict(x).shape == (3, len(config["attributes"]))
 
@@ -221,8 +273,13 @@ def test_shipped_card_has_the_required_fields(name):
     assert not missing, f"card of {name} lacks {sorted(missing)}"
     entry = zoo.entry(name)
     assert card["sha256"] == entry.sha256 == zoo.sha256_of(zoo.WEIGHTS_DIR / entry.filename)
-    assert card["architecture"] == entry.architecture and card["config"] == json.loads(json.dumps(entry.config))
-    assert card["command"].startswith("python -m gancourse.zoo") and f" train {name} " in card["command"] + " "
+    assert card["architecture"] == entry.architecture and card["config"] == json.loads(
+        json.dumps(entry.config)
+    )
+    assert (
+        card["command"].startswith("python -m gancourse.zoo")
+        and f" train {name} " in card["command"] + " "
+    )
     assert card["metrics"], f"card of {name} records no metrics"
     assert card["size_bytes"] == (zoo.WEIGHTS_DIR / entry.filename).stat().st_size
 
@@ -234,12 +291,18 @@ def test_shipped_files_are_all_safetensors_and_parse():
     files = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     assert files, "no shipped weights"
     for name in files:
-        assert name.endswith((".safetensors", ".json")), f"{name}: the zoo ships only safetensors and json"
+        assert name.endswith((".safetensors", ".json")), (
+            f"{name}: the zoo ships only safetensors and json"
+        )
         if name.endswith(".safetensors"):
             with safe_open(str(folder / name), framework="pt") as handle:
                 assert handle.metadata()["format"] == checkpoint.WEIGHTS_FORMAT
-    registered = {zoo.entry(n).filename for n in SHIPPED} | {zoo.entry(n).card_filename for n in SHIPPED}
-    assert set(files) == registered, "every shipped file belongs to a registry entry, and vice versa"
+    registered = {zoo.entry(n).filename for n in SHIPPED} | {
+        zoo.entry(n).card_filename for n in SHIPPED
+    }
+    assert set(files) == registered, (
+        "every shipped file belongs to a registry entry, and vice versa"
+    )
 
 
 def test_total_zoo_size_is_within_budget():
@@ -248,8 +311,13 @@ def test_total_zoo_size_is_within_budget():
 
 
 def test_list_command_runs_as_a_module():
-    result = subprocess.run([sys.executable, "-m", "gancourse.zoo", "list"], capture_output=True, text=True,
-                            cwd=ROOT, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "gancourse.zoo", "list"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     for name in SHIPPED:
         assert name in result.stdout
@@ -260,8 +328,12 @@ def test_list_command_runs_as_a_module():
 # training recipes, tiny
 
 
-TINY = {name: ("2", "8") if name in ("faces_stylegan", "adain_decoder", "pix2pix_painter",
-                                      "cyclegan_painter") else ("4", "32") for name in RECIPES}
+TINY = {
+    name: ("2", "8")
+    if name in ("faces_stylegan", "adain_decoder", "pix2pix_painter", "cyclegan_painter")
+    else ("4", "32")
+    for name in RECIPES
+}
 
 
 def test_every_registered_model_has_a_recipe_and_a_measure():
@@ -272,14 +344,22 @@ def test_every_registered_model_has_a_recipe_and_a_measure():
 
 
 def test_importing_the_zoo_loads_no_training_code():
-    code = ("import sys; from gancourse import zoo; zoo.load('digits_dcgan', device='cpu'); "
-            "print(sorted(m for m in sys.modules if m.startswith('gancourse')))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=ROOT, timeout=120)
+    code = (
+        "import sys; from gancourse import zoo; zoo.load('digits_dcgan', device='cpu'); "
+        "print(sorted(m for m in sys.modules if m.startswith('gancourse')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     loaded = result.stdout
-    for heavy in ("gancourse.train", "gancourse.zoo.recipes", "gancourse.zoo.evaluate",
-                  "gancourse.metrics", "gancourse.style"):
+    for heavy in (
+        "gancourse.train",
+        "gancourse.zoo.recipes",
+        "gancourse.zoo.evaluate",
+        "gancourse.metrics",
+        "gancourse.style",
+    ):
         assert f"'{heavy}" not in loaded, f"zoo.load imported {heavy}"
 
 
@@ -288,8 +368,18 @@ def test_train_recipe_runs_tiny_and_writes_a_loadable_checkpoint(name, tmp_path)
     """``python -m gancourse.zoo train NAME --steps 2 --out DIR``: a checkpoint and card that load;
     the card's training section starts with the recipe's settings."""
     batch, eval_samples = TINY[name]
-    args = ["train", name, "--steps", "2", "--out", str(tmp_path), "--batch-size", batch,
-            "--eval-samples", eval_samples]
+    args = [
+        "train",
+        name,
+        "--steps",
+        "2",
+        "--out",
+        str(tmp_path),
+        "--batch-size",
+        batch,
+        "--eval-samples",
+        eval_samples,
+    ]
     assert cli.main(args) == 0
     card = json.loads((tmp_path / f"{name}.json").read_text())
     assert REQUIRED_CARD_FIELDS <= set(card)
@@ -322,8 +412,23 @@ def test_sigusr1_stops_every_recipe_cleanly_with_its_checkpoint(name, tmp_path, 
 
     monkeypatch.setattr(train, "fit", fit_that_gets_a_signal)
     batch, _ = TINY[name]
-    assert cli.main(["train", name, "--steps", "50", "--out", str(tmp_path), "--batch-size",
-                     batch, "--eval-samples", "32"]) == 0
+    assert (
+        cli.main(
+            [
+                "train",
+                name,
+                "--steps",
+                "50",
+                "--out",
+                str(tmp_path),
+                "--batch-size",
+                batch,
+                "--eval-samples",
+                "32",
+            ]
+        )
+        == 0
+    )
     card = json.loads((tmp_path / f"{name}.json").read_text())
     assert card["steps"] == 2 and card["steps_requested"] == 50
     assert "SIGUSR1" in card["training"]["stopped_early"]
@@ -334,10 +439,27 @@ def test_sigusr1_from_another_process_stops_a_training_command(tmp_path):
     import signal
     import time
 
-    proc = subprocess.Popen([sys.executable, "-m", "gancourse.zoo", "train", "digits_dcgan",
-                             "--steps", "100000", "--batch-size", "8", "--eval-samples", "32",
-                             "--out", str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gancourse.zoo",
+            "train",
+            "digits_dcgan",
+            "--steps",
+            "100000",
+            "--batch-size",
+            "8",
+            "--eval-samples",
+            "32",
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines = []
     for line in proc.stdout:  # wait until training has started
         lines.append(line)
@@ -385,8 +507,15 @@ def test_faces_stylegan_keeps_the_snapshot_with_the_best_selection_rate():
         seen.append(_params(G))
         return next(scripted)
 
-    run = Run(entry, recipe, steps=6, batch_size=2, seed=0, device=torch.device("cpu"),
-              log=lambda message: None)
+    run = Run(
+        entry,
+        recipe,
+        steps=6,
+        batch_size=2,
+        seed=0,
+        device=torch.device("cpu"),
+        log=lambda message: None,
+    )
     G, notes = style.train_faces_stylegan(run, rate=fake_rate)
     selection = notes["snapshot_selection"]
     assert selection["checked"] == [[3, 0.2], [4, 0.6], [5, 0.4], [6, 0.5]]

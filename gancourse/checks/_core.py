@@ -31,7 +31,9 @@ def run_learner(func, *args, name: str | None = None, **kwargs):
     """Call the learner's function; turn its errors into short hints (not tracebacks)."""
     label = name or getattr(func, "__name__", "your function")
     if not callable(func):
-        raise CheckFailed(f"expected a function, got {type(func).__name__}. Pass the function itself, e.g. check({label}).")
+        raise CheckFailed(
+            f"expected a function, got {type(func).__name__}. Pass the function itself, e.g. check({label})."
+        )
     try:
         return func(*args, **kwargs)
     except NotImplementedError:
@@ -42,7 +44,9 @@ def run_learner(func, *args, name: str | None = None, **kwargs):
     except CheckFailed:
         raise
     except Exception as error:  # any learner error becomes one readable line
-        raise CheckFailed(f"`{label}` raised {type(error).__name__}: {error}", mistake="error") from None
+        raise CheckFailed(
+            f"`{label}` raised {type(error).__name__}: {error}", mistake="error"
+        ) from None
 
 
 def passed(message: str) -> bool:

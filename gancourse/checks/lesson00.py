@@ -20,9 +20,13 @@ def check_to_unit_range(to_unit_range) -> bool:
     images = _sample_uint8()
     out = run_learner(to_unit_range, images.clone(), name="to_unit_range")
     if not isinstance(out, torch.Tensor):
-        raise CheckFailed(f"return a torch.Tensor, got {type(out).__name__}.", mistake="not a tensor")
+        raise CheckFailed(
+            f"return a torch.Tensor, got {type(out).__name__}.", mistake="not a tensor"
+        )
     if out.shape != images.shape:
-        raise CheckFailed(f"the shape must stay {tuple(images.shape)}, got {tuple(out.shape)}.", mistake="shape")
+        raise CheckFailed(
+            f"the shape must stay {tuple(images.shape)}, got {tuple(out.shape)}.", mistake="shape"
+        )
     if not out.is_floating_point():
         raise CheckFailed(
             f"the result has dtype {out.dtype}; convert to float first (images.float()), "
@@ -32,11 +36,19 @@ def check_to_unit_range(to_unit_range) -> bool:
     expected = images.float() / 127.5 - 1
     lo, hi = out.min().item(), out.max().item()
     if torch.allclose(out, images.float() / 255, atol=1e-4):
-        raise CheckFailed("your values are in [0, 1]: that is only half the way. Map [0, 1] to [-1, 1] with x * 2 - 1.", mistake="[0, 1] range")
+        raise CheckFailed(
+            "your values are in [0, 1]: that is only half the way. Map [0, 1] to [-1, 1] with x * 2 - 1.",
+            mistake="[0, 1] range",
+        )
     if torch.allclose(out, images.float() / 127.5, atol=1e-4):
-        raise CheckFailed("your values are in [0, 2]: subtract 1 after dividing by 127.5.", mistake="forgot -1")
+        raise CheckFailed(
+            "your values are in [0, 2]: subtract 1 after dividing by 127.5.", mistake="forgot -1"
+        )
     if torch.allclose(out, images.float() / 256 * 2 - 1, atol=1e-4):
-        raise CheckFailed("divide by 255 (the largest uint8 value), not 256, so that 255 maps to exactly 1.", mistake="divided by 256")
+        raise CheckFailed(
+            "divide by 255 (the largest uint8 value), not 256, so that 255 maps to exactly 1.",
+            mistake="divided by 256",
+        )
     if not torch.allclose(out, expected, atol=1e-4):
         raise CheckFailed(
             f"0 must map to -1 and 255 to +1; your values span [{lo:.3f}, {hi:.3f}]. Use x = v / 127.5 - 1.",
@@ -51,16 +63,29 @@ def check_to_uint8(to_uint8) -> bool:
     x = images.float() / 127.5 - 1
     out = run_learner(to_uint8, x.clone(), name="to_uint8")
     if not isinstance(out, torch.Tensor):
-        raise CheckFailed(f"return a torch.Tensor, got {type(out).__name__}.", mistake="not a tensor")
+        raise CheckFailed(
+            f"return a torch.Tensor, got {type(out).__name__}.", mistake="not a tensor"
+        )
     if out.dtype != torch.uint8:
-        raise CheckFailed(f"the result must have dtype torch.uint8, got {out.dtype}. End with .to(torch.uint8).", mistake="dtype")
+        raise CheckFailed(
+            f"the result must have dtype torch.uint8, got {out.dtype}. End with .to(torch.uint8).",
+            mistake="dtype",
+        )
     if out.shape != images.shape:
-        raise CheckFailed(f"the shape must stay {tuple(images.shape)}, got {tuple(out.shape)}.", mistake="shape")
+        raise CheckFailed(
+            f"the shape must stay {tuple(images.shape)}, got {tuple(out.shape)}.", mistake="shape"
+        )
     diff = (out.int() - images.int()).abs().max().item()
     if diff == 1:
-        raise CheckFailed("some values are off by one: round before converting (.round()), because .to(torch.uint8) truncates.", mistake="no rounding")
+        raise CheckFailed(
+            "some values are off by one: round before converting (.round()), because .to(torch.uint8) truncates.",
+            mistake="no rounding",
+        )
     if diff != 0:
-        raise CheckFailed("round-tripping does not give the original pixels back. Use v = (x + 1) * 127.5.", mistake="wrong mapping")
+        raise CheckFailed(
+            "round-tripping does not give the original pixels back. Use v = (x + 1) * 127.5.",
+            mistake="wrong mapping",
+        )
     # Values outside [-1, 1] (a generator can overshoot) must be clamped, not wrapped around.
     overshoot = run_learner(to_uint8, torch.tensor([[-1.5, 1.5]]), name="to_uint8")
     if overshoot.tolist() != [[0, 255]]:

@@ -35,7 +35,9 @@ def _transposed_size(size: int, conv: nn.ConvTranspose2d) -> int:
 
 def _reference_block(conv: nn.ConvTranspose2d, norm: nn.BatchNorm2d) -> nn.Sequential:
     """The library's block with the learner's parameters copied in."""
-    ref = nn.Sequential(nn.ConvTranspose2d(CIN, COUT, 4, 2, 1, bias=False), nn.BatchNorm2d(COUT), nn.ReLU())
+    ref = nn.Sequential(
+        nn.ConvTranspose2d(CIN, COUT, 4, 2, 1, bias=False), nn.BatchNorm2d(COUT), nn.ReLU()
+    )
     with torch.no_grad():
         ref[0].weight.copy_(conv.weight)
         ref[1].weight.copy_(norm.weight)
@@ -55,68 +57,106 @@ def check_up_block(up_block) -> bool:
     torch.manual_seed(0)
     block = run_learner(up_block, CIN, COUT, name="up_block")
     if not isinstance(block, nn.Module):
-        raise CheckFailed(f"`up_block` must return an nn.Module (e.g. nn.Sequential(...)), got {type(block).__name__}.",
-                          mistake="not a module")
+        raise CheckFailed(
+            f"`up_block` must return an nn.Module (e.g. nn.Sequential(...)), got {type(block).__name__}.",
+            mistake="not a module",
+        )
     layers = _leaves(block)
     convs = [m for m in layers if isinstance(m, nn.ConvTranspose2d)]
     if not convs:
-        raise CheckFailed("no nn.ConvTranspose2d in your block: DCGAN's generator upsamples with a transposed "
-                          "convolution, nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False).",
-                          mistake="no ConvTranspose2d")
+        raise CheckFailed(
+            "no nn.ConvTranspose2d in your block: DCGAN's generator upsamples with a transposed "
+            "convolution, nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False).",
+            mistake="no ConvTranspose2d",
+        )
     conv = convs[0]
     if any(isinstance(m, nn.Tanh) for m in layers):
-        raise CheckFailed("tanh belongs only on G's *output* layer (it puts the image in [-1, 1]); in a hidden "
-                          "block it squashes the features and its gradient vanishes. End the block with ReLU.",
-                          mistake="tanh in hidden block")
+        raise CheckFailed(
+            "tanh belongs only on G's *output* layer (it puts the image in [-1, 1]); in a hidden "
+            "block it squashes the features and its gradient vanishes. End the block with ReLU.",
+            mistake="tanh in hidden block",
+        )
     if any(isinstance(m, nn.LeakyReLU) for m in layers):
-        raise CheckFailed("LeakyReLU(0.2) is the *discriminator's* activation; DCGAN's generator uses plain "
-                          "nn.ReLU in its hidden blocks.", mistake="LeakyReLU in G")
+        raise CheckFailed(
+            "LeakyReLU(0.2) is the *discriminator's* activation; DCGAN's generator uses plain "
+            "nn.ReLU in its hidden blocks.",
+            mistake="LeakyReLU in G",
+        )
     norms = [m for m in layers if isinstance(m, nn.BatchNorm2d)]
     if not norms:
-        raise CheckFailed("no nn.BatchNorm2d(cout): DCGAN normalises every hidden block of G, which keeps the "
-                          "activations at a sane scale and helps G train.", mistake="missing BatchNorm")
+        raise CheckFailed(
+            "no nn.BatchNorm2d(cout): DCGAN normalises every hidden block of G, which keeps the "
+            "activations at a sane scale and helps G train.",
+            mistake="missing BatchNorm",
+        )
 
     x = torch.randn(2, CIN, SIZE, SIZE, generator=torch.Generator().manual_seed(4))
     block.train()
     out = run_learner(block, x.clone(), name=f"up_block({CIN}, {COUT})")
     if not isinstance(out, torch.Tensor) or out.dim() != 4:
         got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-        raise CheckFailed(f"up_block({CIN}, {COUT}) on a (2, {CIN}, {SIZE}, {SIZE}) batch must give a 4-D tensor "
-                          f"(2, {COUT}, {2 * SIZE}, {2 * SIZE}), got {got}.", mistake="wrong shape")
+        raise CheckFailed(
+            f"up_block({CIN}, {COUT}) on a (2, {CIN}, {SIZE}, {SIZE}) batch must give a 4-D tensor "
+            f"(2, {COUT}, {2 * SIZE}, {2 * SIZE}), got {got}.",
+            mistake="wrong shape",
+        )
     if tuple(out.shape[:2]) != (2, COUT):
-        raise CheckFailed(f"expected {COUT} output channels (cout), got shape {tuple(out.shape)}.",
-                          mistake="wrong channels")
+        raise CheckFailed(
+            f"expected {COUT} output channels (cout), got shape {tuple(out.shape)}.",
+            mistake="wrong channels",
+        )
     k, s, p = conv.kernel_size[0], conv.stride[0], conv.padding[0]
     if tuple(out.shape[2:]) != (2 * SIZE, 2 * SIZE):
-        raise CheckFailed(f"the block must double H and W ({SIZE} -> {2 * SIZE}), yours gives {tuple(out.shape[2:])}. "
-                          f"A transposed conv gives out = (in - 1)·stride - 2·padding + kernel; with your kernel {k}, "
-                          f"stride {s}, padding {p}: ({SIZE} - 1)·{s} - 2·{p} + {k} = {_transposed_size(SIZE, conv)}. "
-                          "Kernel 4, stride 2, padding 1 gives exactly 2·in.", mistake="wrong kernel/stride/padding")
+        raise CheckFailed(
+            f"the block must double H and W ({SIZE} -> {2 * SIZE}), yours gives {tuple(out.shape[2:])}. "
+            f"A transposed conv gives out = (in - 1)·stride - 2·padding + kernel; with your kernel {k}, "
+            f"stride {s}, padding {p}: ({SIZE} - 1)·{s} - 2·{p} + {k} = {_transposed_size(SIZE, conv)}. "
+            "Kernel 4, stride 2, padding 1 gives exactly 2·in.",
+            mistake="wrong kernel/stride/padding",
+        )
     if (k, s, p) != (4, 2, 1):
-        raise CheckFailed(f"your kernel {k}, stride {s}, padding {p} doubles the size too, but DCGAN uses kernel 4, "
-                          "stride 2, padding 1: a kernel divisible by the stride covers every output pixel "
-                          "equally (fewer checkerboard artefacts).", mistake="wrong kernel/stride/padding")
+        raise CheckFailed(
+            f"your kernel {k}, stride {s}, padding {p} doubles the size too, but DCGAN uses kernel 4, "
+            "stride 2, padding 1: a kernel divisible by the stride covers every output pixel "
+            "equally (fewer checkerboard artefacts).",
+            mistake="wrong kernel/stride/padding",
+        )
     if conv.bias is not None:
-        raise CheckFailed(f"the transposed conv has a bias ({conv.bias.numel()} wasted parameters): BatchNorm right "
-                          "after it subtracts the per-channel mean, which cancels any bias. Use bias=False.",
-                          mistake="bias before BatchNorm")
+        raise CheckFailed(
+            f"the transposed conv has a bias ({conv.bias.numel()} wasted parameters): BatchNorm right "
+            "after it subtracts the per-channel mean, which cancels any bias. Use bias=False.",
+            mistake="bias before BatchNorm",
+        )
     if out.min() < 0:
         if any(isinstance(m, nn.ReLU) for m in layers):
-            raise CheckFailed("your output has negative values although there is a ReLU: the order must be "
-                              "ConvTranspose2d -> BatchNorm2d -> ReLU, so the ReLU comes last.", mistake="wrong order")
-        raise CheckFailed("your output has negative values: the block ends with a ReLU (nn.ReLU(True)).",
-                          mistake="missing ReLU")
+            raise CheckFailed(
+                "your output has negative values although there is a ReLU: the order must be "
+                "ConvTranspose2d -> BatchNorm2d -> ReLU, so the ReLU comes last.",
+                mistake="wrong order",
+            )
+        raise CheckFailed(
+            "your output has negative values: the block ends with a ReLU (nn.ReLU(True)).",
+            mistake="missing ReLU",
+        )
     if out.max() <= 1:
-        raise CheckFailed("all your outputs are <= 1, as if squashed by tanh or a sigmoid: a hidden block ends "
-                          "with ReLU; tanh is only for G's output layer.", mistake="tanh in hidden block")
+        raise CheckFailed(
+            "all your outputs are <= 1, as if squashed by tanh or a sigmoid: a hidden block ends "
+            "with ReLU; tanh is only for G's output layer.",
+            mistake="tanh in hidden block",
+        )
     with torch.no_grad():
         expected = _reference_block(conv, norms[0])(x)
     if not torch.allclose(out.detach(), expected, atol=1e-4):
-        raise CheckFailed("the shapes are right but the values differ from ConvTranspose2d(cin, cout, 4, 2, 1, "
-                          "bias=False) -> BatchNorm2d(cout) -> ReLU with your parameters. Anything extra in "
-                          "the block?", mistake="wrong block")
-    return passed(f"up_block({CIN}, {COUT}): (2, {CIN}, {SIZE}, {SIZE}) -> {tuple(out.shape)}, "
-                  "ConvTranspose2d(4, 2, 1, no bias) -> BatchNorm -> ReLU.")
+        raise CheckFailed(
+            "the shapes are right but the values differ from ConvTranspose2d(cin, cout, 4, 2, 1, "
+            "bias=False) -> BatchNorm2d(cout) -> ReLU with your parameters. Anything extra in "
+            "the block?",
+            mistake="wrong block",
+        )
+    return passed(
+        f"up_block({CIN}, {COUT}): (2, {CIN}, {SIZE}, {SIZE}) -> {tuple(out.shape)}, "
+        "ConvTranspose2d(4, 2, 1, no bias) -> BatchNorm -> ReLU."
+    )
 
 
 def _init_model() -> nn.ModuleDict:
@@ -124,8 +164,12 @@ def _init_model() -> nn.ModuleDict:
     from gancourse.models import Discriminator, Generator
 
     torch.manual_seed(0)
-    model = nn.ModuleDict({"G": Generator(z_dim=8, image_size=16, channels=3, width=16),
-                           "D": Discriminator(image_size=16, channels=3, width=16)})
+    model = nn.ModuleDict(
+        {
+            "G": Generator(z_dim=8, image_size=16, channels=3, width=16),
+            "D": Discriminator(image_size=16, channels=3, width=16),
+        }
+    )
     for m in model.modules():
         if isinstance(m, nn.Conv2d | nn.ConvTranspose2d | nn.BatchNorm2d):
             m.reset_parameters()  # undo the library's own DCGAN init
@@ -143,22 +187,34 @@ def _conv_stats_hint(kind: str, w: torch.Tensor) -> None:
     """Raise a named CheckFailed unless the weights ``w`` of all ``kind`` layers look like N(0, 0.02)."""
     mean, std = w.mean().item(), w.std().item()
     if std < 1e-8:
-        raise CheckFailed(f"all your {kind} weights are equal ({mean:.4g}): every filter would compute the same "
-                          "feature and stay the same (symmetry). Draw them at random from N(0, 0.02).",
-                          mistake="constant weights")
+        raise CheckFailed(
+            f"all your {kind} weights are equal ({mean:.4g}): every filter would compute the same "
+            "feature and stay the same (symmetry). Draw them at random from N(0, 0.02).",
+            mistake="constant weights",
+        )
     kurtosis = (((w - mean) / std) ** 4).mean().item()  # 3 for a Gaussian, 1.8 for a uniform
     if kurtosis < 2.4:
-        raise CheckFailed(f"your {kind} weights look uniformly distributed (kurtosis {kurtosis:.2f}; a Gaussian has "
-                          "3, a uniform 1.8). DCGAN draws them from a normal distribution: "
-                          "nn.init.normal_(m.weight, 0.0, 0.02), not uniform_.", mistake="uniform")
+        raise CheckFailed(
+            f"your {kind} weights look uniformly distributed (kurtosis {kurtosis:.2f}; a Gaussian has "
+            "3, a uniform 1.8). DCGAN draws them from a normal distribution: "
+            "nn.init.normal_(m.weight, 0.0, 0.02), not uniform_.",
+            mistake="uniform",
+        )
     if abs(std - 0.02) > 0.003:
         extra = ""
         if abs(std - 1) < 0.1:
-            extra = (" A std of 1 is torch.randn's default, or nn.init.normal_(w, 0.02), whose second "
-                     "positional argument is the *mean*: write nn.init.normal_(w, 0.0, 0.02).")
-        raise CheckFailed(f"your {kind} weights have std {std:.4f}, expected 0.02.{extra}", mistake="wrong scale")
+            extra = (
+                " A std of 1 is torch.randn's default, or nn.init.normal_(w, 0.02), whose second "
+                "positional argument is the *mean*: write nn.init.normal_(w, 0.0, 0.02)."
+            )
+        raise CheckFailed(
+            f"your {kind} weights have std {std:.4f}, expected 0.02.{extra}", mistake="wrong scale"
+        )
     if abs(mean) > 0.003:
-        raise CheckFailed(f"your {kind} weights have mean {mean:.4f}, expected 0: N(0, 0.02).", mistake="wrong mean")
+        raise CheckFailed(
+            f"your {kind} weights have mean {mean:.4f}, expected 0: N(0, 0.02).",
+            mistake="wrong mean",
+        )
 
 
 def check_dcgan_init(dcgan_init_) -> bool:
@@ -173,8 +229,10 @@ def check_dcgan_init(dcgan_init_) -> bool:
     BatchNorm biases not set to 0.
     """
     if not callable(dcgan_init_):
-        raise CheckFailed(f"expected a function, got {type(dcgan_init_).__name__}. Pass the function itself: "
-                          "check_dcgan_init(dcgan_init_).")
+        raise CheckFailed(
+            f"expected a function, got {type(dcgan_init_).__name__}. Pass the function itself: "
+            "check_dcgan_init(dcgan_init_)."
+        )
     model = _init_model()
     before = {kind: _weights(model, kind) for kind in (nn.ConvTranspose2d, nn.Conv2d)}
     torch.manual_seed(1)
@@ -182,41 +240,60 @@ def check_dcgan_init(dcgan_init_) -> bool:
         run_learner(lambda: model.apply(dcgan_init_), name="dcgan_init_")
     except CheckFailed as error:
         if error.mistake == "error" and "leaf Variable" in error.hint:
-            raise CheckFailed("in-place changes to a parameter need torch.no_grad(); nn.init.normal_(m.weight, "
-                              "0.0, 0.02) does that for you.", mistake="in-place on a leaf") from None
+            raise CheckFailed(
+                "in-place changes to a parameter need torch.no_grad(); nn.init.normal_(m.weight, "
+                "0.0, 0.02) does that for you.",
+                mistake="in-place on a leaf",
+            ) from None
         raise
     for kind, old in before.items():
         new = _weights(model, kind)
         same = [name for name in old if torch.equal(old[name], new[name])]
         if same and len(same) == len(old):
-            hint = {nn.ConvTranspose2d: "none of G's nn.ConvTranspose2d weights changed: ConvTranspose2d is not a "
-                                        "subclass of Conv2d, so isinstance(m, nn.Conv2d) misses them. Test "
-                                        "isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)).",
-                    nn.Conv2d: "none of D's nn.Conv2d weights changed: the init covers D's convolutions too."}[kind]
+            hint = {
+                nn.ConvTranspose2d: "none of G's nn.ConvTranspose2d weights changed: ConvTranspose2d is not a "
+                "subclass of Conv2d, so isinstance(m, nn.Conv2d) misses them. Test "
+                "isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)).",
+                nn.Conv2d: "none of D's nn.Conv2d weights changed: the init covers D's convolutions too.",
+            }[kind]
             raise CheckFailed(hint, mistake=f"forgot {kind.__name__}")
         if same:
-            raise CheckFailed(f"some {kind.__name__} layers kept PyTorch's default weights: {same}. Initialise "
-                              "every layer; model.apply(f) calls f on every submodule.", mistake="missed layers")
+            raise CheckFailed(
+                f"some {kind.__name__} layers kept PyTorch's default weights: {same}. Initialise "
+                "every layer; model.apply(f) calls f on every submodule.",
+                mistake="missed layers",
+            )
         _conv_stats_hint(kind.__name__, torch.cat([w.flatten() for w in new.values()]))
     norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
     gamma = torch.cat([m.weight.detach().flatten() for m in norms])
     beta = torch.cat([m.bias.detach().flatten() for m in norms])
     if torch.all(gamma == 1):
-        raise CheckFailed("your BatchNorm weights are all exactly 1, PyTorch's default (mean 1, std 0): DCGAN "
-                          "draws them from N(1, 0.02): nn.init.normal_(m.weight, 1.0, 0.02).",
-                          mistake="BatchNorm left default")
+        raise CheckFailed(
+            "your BatchNorm weights are all exactly 1, PyTorch's default (mean 1, std 0): DCGAN "
+            "draws them from N(1, 0.02): nn.init.normal_(m.weight, 1.0, 0.02).",
+            mistake="BatchNorm left default",
+        )
     if gamma.abs().mean() < 0.1:
-        raise CheckFailed(f"your BatchNorm weights γ are near 0 (mean |γ| {gamma.abs().mean():.3f}): BatchNorm "
-                          "outputs γ·x̂ + β, so γ ≈ 0 silences every feature and its gradient (dead features). "
-                          "They are scales around 1: N(1, 0.02), not the convs' N(0, 0.02).",
-                          mistake="BatchNorm weights zero")
+        raise CheckFailed(
+            f"your BatchNorm weights γ are near 0 (mean |γ| {gamma.abs().mean():.3f}): BatchNorm "
+            "outputs γ·x̂ + β, so γ ≈ 0 silences every feature and its gradient (dead features). "
+            "They are scales around 1: N(1, 0.02), not the convs' N(0, 0.02).",
+            mistake="BatchNorm weights zero",
+        )
     if abs(gamma.std().item() - 0.02) > 0.007:
-        raise CheckFailed(f"your BatchNorm weights have std {gamma.std():.4f}, expected 0.02: N(1, 0.02).",
-                          mistake="wrong scale")
+        raise CheckFailed(
+            f"your BatchNorm weights have std {gamma.std():.4f}, expected 0.02: N(1, 0.02).",
+            mistake="wrong scale",
+        )
     if abs(gamma.mean().item() - 1) > 0.01:
-        raise CheckFailed(f"your BatchNorm weights have mean {gamma.mean():.4f}, expected 1: N(1, 0.02).",
-                          mistake="wrong BatchNorm mean")
+        raise CheckFailed(
+            f"your BatchNorm weights have mean {gamma.mean():.4f}, expected 1: N(1, 0.02).",
+            mistake="wrong BatchNorm mean",
+        )
     if not torch.all(beta == 0):
-        raise CheckFailed("set the BatchNorm biases β to 0 (nn.init.zeros_(m.bias)): these were 0.1 before your "
-                          "init and still are not 0.", mistake="BatchNorm bias not zero")
+        raise CheckFailed(
+            "set the BatchNorm biases β to 0 (nn.init.zeros_(m.bias)): these were 0.1 before your "
+            "init and still are not 0.",
+            mistake="BatchNorm bias not zero",
+        )
     return passed("convs and transposed convs ~ N(0, 0.02), BatchNorm γ ~ N(1, 0.02), β = 0.")

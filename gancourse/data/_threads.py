@@ -1,4 +1,4 @@
-"""Run many small tensor operations on one CPU thread.
+"""Run many small tensor operations on one CPU thread (the data of lesson 02 and later).
 
 The procedural data (faces, styles, shapes) is hundreds of small element-wise operations. Split
 over several OpenMP threads, each operation ends in a barrier; on a busy machine (a notebook

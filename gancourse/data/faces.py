@@ -1,4 +1,4 @@
-"""Synthetic cartoon faces with ground-truth attributes, drawn by code.
+"""Synthetic cartoon faces with ground-truth attributes, drawn by code. Shown in lessons 00 and 02.
 
 The course's main image set. Every face is a function of a small attribute vector, so we always
 know *what* a picture shows: conditioning, attribute directions and edit quality become measurable
@@ -53,7 +53,7 @@ class AttributeSpec:
     description: str
     range: tuple[float, float] = (0.0, 1.0)
     classes: tuple[str, ...] = ()
-    low: str = ""   # what 0 looks like (continuous)
+    low: str = ""  # what 0 looks like (continuous)
     high: str = ""  # what 1 looks like (continuous)
     default: float = 0.5
 
@@ -71,22 +71,62 @@ class AttributeSpec:
 ATTRIBUTES: dict[str, AttributeSpec] = {
     spec.name: spec
     for spec in (
-        AttributeSpec("smile", "continuous", "mouth curvature: 0 frown, 0.5 straight, 1 big open smile",
-                      low="frown", high="big smile", default=0.7),
-        AttributeSpec("eye_size", "continuous", "radius of the eyes", low="small eyes",
-                      high="big eyes", default=0.5),
-        AttributeSpec("skin_tone", "continuous", "skin colour from light to dark", low="light",
-                      high="dark", default=0.3),
-        AttributeSpec("head_tilt", "continuous", "rotation about the neck, 0.5 upright (±20°)",
-                      low="tilted left", high="tilted right", default=0.5),
-        AttributeSpec("hair_color", "categorical", "hair (and eyebrow) colour",
-                      classes=("black", "brown", "blonde", "red"), default=1),
-        AttributeSpec("hair_style", "categorical", "how much hair",
-                      classes=("none", "short", "long"), default=1),
-        AttributeSpec("glasses", "categorical", "round glasses or not",
-                      classes=("no", "yes"), default=0),
-        AttributeSpec("background", "categorical", "background colour or pattern",
-                      classes=("blue", "green", "sunset", "stripes"), default=0),
+        AttributeSpec(
+            "smile",
+            "continuous",
+            "mouth curvature: 0 frown, 0.5 straight, 1 big open smile",
+            low="frown",
+            high="big smile",
+            default=0.7,
+        ),
+        AttributeSpec(
+            "eye_size",
+            "continuous",
+            "radius of the eyes",
+            low="small eyes",
+            high="big eyes",
+            default=0.5,
+        ),
+        AttributeSpec(
+            "skin_tone",
+            "continuous",
+            "skin colour from light to dark",
+            low="light",
+            high="dark",
+            default=0.3,
+        ),
+        AttributeSpec(
+            "head_tilt",
+            "continuous",
+            "rotation about the neck, 0.5 upright (±20°)",
+            low="tilted left",
+            high="tilted right",
+            default=0.5,
+        ),
+        AttributeSpec(
+            "hair_color",
+            "categorical",
+            "hair (and eyebrow) colour",
+            classes=("black", "brown", "blonde", "red"),
+            default=1,
+        ),
+        AttributeSpec(
+            "hair_style",
+            "categorical",
+            "how much hair",
+            classes=("none", "short", "long"),
+            default=1,
+        ),
+        AttributeSpec(
+            "glasses", "categorical", "round glasses or not", classes=("no", "yes"), default=0
+        ),
+        AttributeSpec(
+            "background",
+            "categorical",
+            "background colour or pattern",
+            classes=("blue", "green", "sunset", "stripes"),
+            default=0,
+        ),
     )
 }
 ATTRIBUTE_NAMES: tuple[str, ...] = tuple(ATTRIBUTES)
@@ -101,8 +141,12 @@ MAX_TILT_DEGREES = 20.0
 # ---------------------------------------------------------------------------------------------
 # Palette (RGB in [0, 1]).
 # ---------------------------------------------------------------------------------------------
-_SKIN = torch.tensor([[1.00, 0.87, 0.76], [0.87, 0.65, 0.48], [0.62, 0.42, 0.29], [0.36, 0.23, 0.17]])
-_HAIR = torch.tensor([[0.10, 0.08, 0.08], [0.50, 0.29, 0.12], [0.96, 0.80, 0.38], [0.86, 0.33, 0.10]])
+_SKIN = torch.tensor(
+    [[1.00, 0.87, 0.76], [0.87, 0.65, 0.48], [0.62, 0.42, 0.29], [0.36, 0.23, 0.17]]
+)
+_HAIR = torch.tensor(
+    [[0.10, 0.08, 0.08], [0.50, 0.29, 0.12], [0.96, 0.80, 0.38], [0.86, 0.33, 0.10]]
+)
 _BG_SOLID = torch.tensor([[0.62, 0.80, 0.96], [0.66, 0.88, 0.62]])
 _SUNSET_TOP, _SUNSET_BOTTOM = torch.tensor([0.99, 0.90, 0.52]), torch.tensor([0.96, 0.56, 0.66])
 _STRIPE_A, _STRIPE_B = torch.tensor([0.74, 0.66, 0.93]), torch.tensor([0.97, 0.95, 1.00])
@@ -178,7 +222,9 @@ def _as_generator(generator) -> torch.Generator | None:
         return generator
     if isinstance(generator, int) and not isinstance(generator, bool):
         return torch.Generator().manual_seed(generator)
-    raise TypeError(f"generator must be None, an int seed or a torch.Generator, got {type(generator).__name__}")
+    raise TypeError(
+        f"generator must be None, an int seed or a torch.Generator, got {type(generator).__name__}"
+    )
 
 
 def _check_count(n, what="n") -> int:
@@ -207,7 +253,9 @@ def sample_attributes(n: int, generator=None) -> torch.Tensor:
 
 def _check_attributes(attributes) -> torch.Tensor:
     if not isinstance(attributes, torch.Tensor):
-        raise TypeError(f"attributes must be a torch.Tensor of shape (n, {NUM_ATTRIBUTES}), got {type(attributes).__name__}")
+        raise TypeError(
+            f"attributes must be a torch.Tensor of shape (n, {NUM_ATTRIBUTES}), got {type(attributes).__name__}"
+        )
     if attributes.dim() == 1:
         attributes = attributes.unsqueeze(0)
     if attributes.dim() != 2 or attributes.shape[1] != NUM_ATTRIBUTES:
@@ -229,9 +277,13 @@ def _check_value(name: str, value) -> float:
     value = float(value)
     if spec.kind == "categorical":
         if value != int(value) or not 0 <= value < spec.num_classes:
-            raise ValueError(f"{name} must be a class index 0..{spec.num_classes - 1} or a name in {spec.classes}, got {value}")
+            raise ValueError(
+                f"{name} must be a class index 0..{spec.num_classes - 1} or a name in {spec.classes}, got {value}"
+            )
     elif not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} is stored normalised in [0, 1] ({spec.low} .. {spec.high}), got {value}")
+        raise ValueError(
+            f"{name} is stored normalised in [0, 1] ({spec.low} .. {spec.high}), got {value}"
+        )
     return value
 
 
@@ -250,7 +302,9 @@ def attribute_index(name: str) -> int:
 def default_attributes(n: int = 1) -> torch.Tensor:
     """(n, A) tensor with every attribute at its default (a smiling, upright, brown-haired face)."""
     _check_count(n)
-    return torch.tensor([ATTRIBUTES[k].default for k in ATTRIBUTE_NAMES], dtype=torch.float32).repeat(n, 1)
+    return torch.tensor(
+        [ATTRIBUTES[k].default for k in ATTRIBUTE_NAMES], dtype=torch.float32
+    ).repeat(n, 1)
 
 
 def with_attributes(attributes: torch.Tensor, **changes) -> torch.Tensor:
@@ -272,7 +326,9 @@ def describe(attributes: torch.Tensor) -> list[dict]:
         item = {}
         for name, value in zip(ATTRIBUTE_NAMES, row):
             spec = ATTRIBUTES[name]
-            item[name] = spec.classes[int(round(value))] if spec.kind == "categorical" else round(value, 3)
+            item[name] = (
+                spec.classes[int(round(value))] if spec.kind == "categorical" else round(value, 3)
+            )
         out.append(item)
     return out
 
@@ -303,20 +359,25 @@ def _background(a_bg, x, y, size, device):
     n = a_bg.shape[0]
     cls = a_bg.round().long().clamp(0, 3)
     image = torch.empty(n, 3, size, size, device=device)
-    solid = torch.cat([_BG_SOLID, torch.zeros(2, 3)]).to(device)[cls]            # (n, 3)
+    solid = torch.cat([_BG_SOLID, torch.zeros(2, 3)]).to(device)[cls]  # (n, 3)
     image.copy_(solid.view(n, 3, 1, 1).expand(n, 3, size, size))
     sunset = cls == 2
     if sunset.any():
         t = ((y + 1) / 2).view(1, 1, size, 1)
-        grad = _SUNSET_TOP.to(device).view(1, 3, 1, 1) * (1 - t) + _SUNSET_BOTTOM.to(device).view(1, 3, 1, 1) * t
+        grad = (
+            _SUNSET_TOP.to(device).view(1, 3, 1, 1) * (1 - t)
+            + _SUNSET_BOTTOM.to(device).view(1, 3, 1, 1) * t
+        )
         image[sunset] = grad.expand(int(sunset.sum()), 3, size, size)
     stripes = cls == 3
     if stripes.any():
         period, pixel = 0.28, 2.0 / size
-        u = torch.remainder(x + y, period) - period / 2            # (1, H, W), stripe of half width
+        u = torch.remainder(x + y, period) - period / 2  # (1, H, W), stripe of half width
         d = u.abs() - period / 4
         alpha = _coverage(d, pixel * 1.4)  # slightly soft edges: diagonal stripes alias otherwise
-        stripe = _STRIPE_A.to(device).view(1, 3, 1, 1) * alpha.unsqueeze(1) + _STRIPE_B.to(device).view(1, 3, 1, 1) * (1 - alpha.unsqueeze(1))
+        stripe = _STRIPE_A.to(device).view(1, 3, 1, 1) * alpha.unsqueeze(1) + _STRIPE_B.to(
+            device
+        ).view(1, 3, 1, 1) * (1 - alpha.unsqueeze(1))
         image[stripes] = stripe.expand(int(stripes.sum()), 3, size, size)
     return image
 
@@ -350,7 +411,7 @@ def _render_chunk(attributes: torch.Tensor, size: int) -> torch.Tensor:
     n = attributes.shape[0]
     col = {name: attributes[:, j] for j, name in enumerate(ATTRIBUTE_NAMES)}
     pixel = 2.0 / size
-    gx, gy = _grid(size, device)                                                     # (1,1,W), (1,H,1)
+    gx, gy = _grid(size, device)  # (1,1,W), (1,H,1)
 
     def s(v):  # per-face scalar -> (n, 1, 1) for broadcasting against (n, h, w)
         return v.view(n, 1, 1)
@@ -373,9 +434,9 @@ def _render_chunk(attributes: torch.Tensor, size: int) -> torch.Tensor:
             return wx, wy, view
         return cos * (wx - px) + sin * (wy - py) + px, -sin * (wx - px) + cos * (wy - py) + py, view
 
-    skin = _lerp_palette(_SKIN, col["skin_tone"])                                     # (n, 3)
+    skin = _lerp_palette(_SKIN, col["skin_tone"])  # (n, 3)
     skin_dark = skin * 0.78
-    hair = _HAIR.to(device)[col["hair_color"].round().long().clamp(0, 3)]            # (n, 3)
+    hair = _HAIR.to(device)[col["hair_color"].round().long().clamp(0, 3)]  # (n, 3)
     style = col["hair_style"].round().long()
     has_hair, long_hair = s((style >= 1).float()), s((style == 2).float())
     hx, hy = _HEAD_C
@@ -383,7 +444,11 @@ def _render_chunk(attributes: torch.Tensor, size: int) -> torch.Tensor:
 
     # Shoulders (they do not tilt).
     x, y, view = part((-1, 0.72, 1, 1), rotates=False)
-    _paint(view, _SHIRT.to(device), _coverage(_ellipse(x, y, 0.0, 1.32, 0.92, 0.58).expand(n, -1, -1), pixel))
+    _paint(
+        view,
+        _SHIRT.to(device),
+        _coverage(_ellipse(x, y, 0.0, 1.32, 0.92, 0.58).expand(n, -1, -1), pixel),
+    )
 
     # Long hair behind the head, down to the shoulders.
     if bool((style == 2).any()):
@@ -393,7 +458,11 @@ def _render_chunk(attributes: torch.Tensor, size: int) -> torch.Tensor:
 
     # Neck (upright, so it stays on the shoulders).
     x, y, view = part((-0.17, 0.30, 0.17, 0.93), rotates=False)
-    _paint(view, skin_dark, _coverage(_round_box(x, y, 0.0, 0.62, 0.15, 0.30, 0.08).expand(n, -1, -1), pixel))
+    _paint(
+        view,
+        skin_dark,
+        _coverage(_round_box(x, y, 0.0, 0.62, 0.15, 0.30, 0.08).expand(n, -1, -1), pixel),
+    )
 
     # Ears, then the head with a thin darker outline, then the cheeks.
     x, y, view = part((-rx - 0.12, hy - ry - 0.04, rx + 0.12, hy + ry + 0.04))
@@ -411,7 +480,9 @@ def _render_chunk(attributes: torch.Tensor, size: int) -> torch.Tensor:
     if bool((style >= 1).any()):
         x, y, view = part((-rx - 0.05, hy - ry - 0.1, rx + 0.05, 0.12))
         hairline = -0.36 + 1.6 * (x.abs() - 0.26).clamp(min=0) + 0.035 * torch.cos(x * 22.0)
-        cap = torch.maximum(_ellipse(x, y, hx, hy - 0.03, rx + 0.035, ry + 0.05), (y - hairline) * 0.6)
+        cap = torch.maximum(
+            _ellipse(x, y, hx, hy - 0.03, rx + 0.035, ry + 0.05), (y - hairline) * 0.6
+        )
         _paint(view, hair, _coverage(cap, pixel) * has_hair)
 
     # Eyes: dark rim, white, iris, highlight. Radius grows with eye_size.
@@ -422,7 +493,11 @@ def _render_chunk(attributes: torch.Tensor, size: int) -> torch.Tensor:
         d_eye = _circle(x, y, ex, _EYE_Y, r_eye)
         _paint(view, _IRIS.to(device), _coverage(d_eye - 0.018, pixel))
         _paint(view, _EYE_WHITE.to(device), _coverage(d_eye, pixel))
-        _paint(view, _IRIS.to(device), _coverage(_circle(x, y, ex, _EYE_Y + 0.1 * r_eye, 0.58 * r_eye), pixel))
+        _paint(
+            view,
+            _IRIS.to(device),
+            _coverage(_circle(x, y, ex, _EYE_Y + 0.1 * r_eye, 0.58 * r_eye), pixel),
+        )
         highlight = _circle(x, y, ex + 0.22 * r_eye, _EYE_Y - 0.18 * r_eye, 0.2 * r_eye)
         _paint(view, _EYE_WHITE.to(device), _coverage(highlight, pixel))
 
@@ -442,26 +517,41 @@ def _render_chunk(attributes: torch.Tensor, size: int) -> torch.Tensor:
     # Mouth: the region between two parabolas through the corners (±w, y0).
     # k in [-1, 1] is the curvature; the lower curve sags by k * depth at the centre, the upper by
     # (1 - 0.85 openness) of it, so a big smile opens into a "D" shape with teeth.
-    x, y, view = part((-_MOUTH_W - 0.04, _MOUTH_Y - _MOUTH_DEPTH - 0.04, _MOUTH_W + 0.04, _MOUTH_Y + _MOUTH_DEPTH + 0.04))
+    x, y, view = part(
+        (
+            -_MOUTH_W - 0.04,
+            _MOUTH_Y - _MOUTH_DEPTH - 0.04,
+            _MOUTH_W + 0.04,
+            _MOUTH_Y + _MOUTH_DEPTH + 0.04,
+        )
+    )
     k = s((col["smile"] - 0.5) * 2)
     open_ = s(((col["smile"] - _OPEN_FROM) / (1 - _OPEN_FROM)).clamp(0, 1))
-    curve = k * _MOUTH_DEPTH * (1 - (x / _MOUTH_W) ** 2)                 # centre-line sag (n, h, w)
+    curve = k * _MOUTH_DEPTH * (1 - (x / _MOUTH_W) ** 2)  # centre-line sag (n, h, w)
     upper = _MOUTH_Y + curve * (1 - 0.85 * open_)
     lower = _MOUTH_Y + curve
     top, bottom = torch.minimum(upper, lower), torch.maximum(upper, lower)
     mid, half = (top + bottom) / 2, (bottom - top) / 2 + _MOUTH_T
-    slope = 2 * k * _MOUTH_DEPTH / _MOUTH_W ** 2 * x
-    mouth = torch.maximum((y - mid).abs() - half, x.abs() - _MOUTH_W) / torch.sqrt(1 + slope * slope)
+    slope = 2 * k * _MOUTH_DEPTH / _MOUTH_W**2 * x
+    mouth = torch.maximum((y - mid).abs() - half, x.abs() - _MOUTH_W) / torch.sqrt(
+        1 + slope * slope
+    )
     mouth_alpha = _coverage(mouth, pixel)
     _paint(view, _MOUTH.to(device), mouth_alpha)
-    teeth = torch.maximum(torch.maximum(y - (top + 0.45 * (bottom - top)), top - y), x.abs() - 0.8 * _MOUTH_W)
+    teeth = torch.maximum(
+        torch.maximum(y - (top + 0.45 * (bottom - top)), top - y), x.abs() - 0.8 * _MOUTH_W
+    )
     _paint(view, _TEETH.to(device), _coverage(teeth, pixel) * mouth_alpha * (open_ > 0.15).float())
 
     # Glasses: tinted lenses, round frames, bridge and arms.
     if bool((col["glasses"] > 0.5).any()):
         glasses = s((col["glasses"] > 0.5).float())
-        x, y, view = part((-rx - 0.02, _EYE_Y - _GLASS_R - 0.04, rx + 0.02, _EYE_Y + _GLASS_R + 0.04))
-        lens = torch.minimum(_circle(x, y, -_EYE_X, _EYE_Y, _GLASS_R), _circle(x, y, _EYE_X, _EYE_Y, _GLASS_R))
+        x, y, view = part(
+            (-rx - 0.02, _EYE_Y - _GLASS_R - 0.04, rx + 0.02, _EYE_Y + _GLASS_R + 0.04)
+        )
+        lens = torch.minimum(
+            _circle(x, y, -_EYE_X, _EYE_Y, _GLASS_R), _circle(x, y, _EYE_X, _EYE_Y, _GLASS_R)
+        )
         _paint(view, _LENS.to(device), _coverage(lens, pixel) * 0.25 * glasses)
         half_t, inner = _GLASS_T / 2, _EYE_X - _GLASS_R
         bridge = _segment(x, y, -inner, _EYE_Y - 0.02, inner, _EYE_Y - 0.02, half_t)
@@ -524,14 +614,16 @@ class FaceDataset(Dataset):
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise TypeError(f"seed must be an int, got {type(seed).__name__}")
         self.seed = seed
-        self.attributes = sample_attributes(length, seed)                           # (length, A)
+        self.attributes = sample_attributes(length, seed)  # (length, A)
 
     def __len__(self) -> int:
         return self.length
 
     def __getitem__(self, index: int):
         if not -self.length <= index < self.length:
-            raise IndexError(f"index {index} out of range for a FaceDataset of length {self.length}")
+            raise IndexError(
+                f"index {index} out of range for a FaceDataset of length {self.length}"
+            )
         attrs = self.attributes[index]
         return render_faces(attrs.unsqueeze(0), size=self.size)[0], attrs.clone()
 

@@ -1,4 +1,4 @@
-"""Real photos and textures that ship inside installed packages (no download, ever).
+"""Real photos and textures that ship inside installed packages (no download, ever). Lesson 02.
 
 One function per image, each naming its source and licence. By default every function returns a
 float32 tensor (3, H, W) in [-1, 1], the range the course's networks use; ``as_="uint8"`` gives a
@@ -31,8 +31,17 @@ FORMATS = ("tensor", "uint8", "pil")
 
 # scikit-image sample images that need pooch (a download); we name them to explain the error.
 NOT_BUNDLED = (
-    "eagle", "lily", "skin", "kidney", "vortex", "nickel_solidification", "brain",
-    "palisades_of_vogt", "cells3d", "human_mitosis", "protein_transport",
+    "eagle",
+    "lily",
+    "skin",
+    "kidney",
+    "vortex",
+    "nickel_solidification",
+    "brain",
+    "palisades_of_vogt",
+    "cells3d",
+    "human_mitosis",
+    "protein_transport",
 )
 
 
@@ -50,8 +59,8 @@ def _convert(array: np.ndarray, as_: str, size: int | None, channels: int) -> to
         array = array.astype(np.uint8) * 255
     if array.ndim == 2:
         array = array[..., None]
-    array = array[..., :3]                                    # drop alpha
-    image = torch.from_numpy(np.array(array, copy=True)).permute(2, 0, 1)   # (C, H, W) uint8
+    array = array[..., :3]  # drop alpha
+    image = torch.from_numpy(np.array(array, copy=True)).permute(2, 0, 1)  # (C, H, W) uint8
     if channels == 3 and image.shape[0] == 1:
         image = image.expand(3, -1, -1).contiguous()
     elif channels == 1 and image.shape[0] == 3:
@@ -198,7 +207,7 @@ def lfw_subset(channels: int = 1, faces_only: bool = False, return_labels: bool 
 
     if channels not in (1, 3):
         raise ValueError(f"channels must be 1 or 3, got {channels}")
-    array = torch.from_numpy(skimage.data.lfw_subset()).float()          # (200, 25, 25) in [0, 1]
+    array = torch.from_numpy(skimage.data.lfw_subset()).float()  # (200, 25, 25) in [0, 1]
     images = (array * 2 - 1).unsqueeze(1).repeat(1, channels, 1, 1)
     is_face = torch.arange(len(images)) < 100
     if faces_only:
@@ -218,18 +227,28 @@ def digits(channels: int = 1, size: int | None = None) -> tuple[torch.Tensor, to
     if channels not in (1, 3):
         raise ValueError(f"channels must be 1 or 3, got {channels}")
     data = load_digits()
-    images = torch.from_numpy(data.images).float().unsqueeze(1) / 8 - 1    # (1797, 1, 8, 8)
+    images = torch.from_numpy(data.images).float().unsqueeze(1) / 8 - 1  # (1797, 1, 8, 8)
     if size is not None:
         images = F.interpolate(images, size=size, mode="bilinear", align_corners=False)
-        images = images.clamp(-1, 1)                                        # (1797, 1, size, size)
+        images = images.clamp(-1, 1)  # (1797, 1, size, size)
     return images.repeat(1, channels, 1, 1), torch.from_numpy(data.target).long()
 
 
 PHOTOS = {
-    "astronaut": astronaut, "chelsea": chelsea, "coffee": coffee, "rocket": rocket,
-    "hubble_deep_field": hubble_deep_field, "camera": camera,
-    "immunohistochemistry": immunohistochemistry, "retina": retina, "coins": coins,
-    "clock": clock, "moon": moon, "china": china, "flower": flower, "grace_hopper": grace_hopper,
+    "astronaut": astronaut,
+    "chelsea": chelsea,
+    "coffee": coffee,
+    "rocket": rocket,
+    "hubble_deep_field": hubble_deep_field,
+    "camera": camera,
+    "immunohistochemistry": immunohistochemistry,
+    "retina": retina,
+    "coins": coins,
+    "clock": clock,
+    "moon": moon,
+    "china": china,
+    "flower": flower,
+    "grace_hopper": grace_hopper,
 }
 TEXTURES = {"brick": brick, "grass": grass, "gravel": gravel}
 REAL_IMAGES = {**PHOTOS, **TEXTURES}

@@ -25,8 +25,22 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ._checks import check_size
+from ._checks import as_generator, check_size
 from ._threads import single_thread
+from .brushwork import (
+    blur,
+    fractal,
+    gather_colour,
+    grid,
+    jittered_points,
+    luma,
+    neighbours,
+    noise,
+    point_colours,
+    sample,
+    saturate,
+    two_nearest,
+)
 
 STYLE_NAMES: tuple[str, ...] = ("brush", "stained_glass", "pointillism", "hatching", "woodblock")
 
@@ -34,12 +48,6 @@ STYLE_NAMES: tuple[str, ...] = ("brush", "stained_glass", "pointillism", "hatchi
 # ---------------------------------------------------------------------------------------------
 # Small helpers
 # ---------------------------------------------------------------------------------------------
-def _generator(seed) -> torch.Generator:
-    if isinstance(seed, torch.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int or a torch.Generator, got {type(seed).__name__}")
-    return torch.Generator().manual_seed(seed)
 
 
 def _check_size(size) -> int:
@@ -50,120 +58,6 @@ def _check_style(style: str) -> str:
     if style not in STYLE_NAMES:
         raise ValueError(f"unknown style {style!r}; choose one of {STYLE_NAMES}")
     return style
-
-
-def _noise(b, h, w, cells, g, channels=1) -> torch.Tensor:
-    """Smooth value noise (b, channels, h, w) in about [0, 1]: random cells x cells upsampled bicubically."""
-    low = torch.rand(b, channels, cells + 3, cells + 3, generator=g)
-    up = F.interpolate(low, size=(h + 3 * h // cells, w + 3 * w // cells), mode="bicubic", align_corners=False)
-    return up[..., h // cells: h // cells + h, w // cells: w // cells + w].clamp(0, 1)
-
-
-def _fractal(b, h, w, g, octaves=4, base=3, channels=1) -> torch.Tensor:
-    """Sum of noise octaves (each twice as fine, half as strong), normalised to [0, 1]."""
-    total, amp, norm = 0, 1.0, 0.0
-    for k in range(octaves):
-        total = total + amp * _noise(b, h, w, base * 2 ** k, g, channels)
-        norm += amp
-        amp /= 2
-    return total / norm
-
-
-def _blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Separable Gaussian blur with reflect padding."""
-    if sigma <= 0:
-        return x
-    radius = max(1, int(3 * sigma))
-    t = torch.arange(-radius, radius + 1, dtype=x.dtype)
-    k = torch.exp(-t * t / (2 * sigma * sigma))
-    k = k / k.sum()
-    c = x.shape[1]
-    radius = min(radius, x.shape[-1] - 1, x.shape[-2] - 1)
-    k = k[len(k) // 2 - radius: len(k) // 2 + radius + 1]
-    k = k / k.sum()
-    x = F.conv2d(F.pad(x, (radius, radius, 0, 0), mode="reflect"), k.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
-    return F.conv2d(F.pad(x, (0, 0, radius, radius), mode="reflect"), k.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
-
-
-def _luma(x: torch.Tensor) -> torch.Tensor:
-    """Luminance (B, 1, H, W) of RGB in [0, 1]: 0.299 R + 0.587 G + 0.114 B."""
-    return (x * torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)).sum(1, keepdim=True)
-
-
-def _saturate(x: torch.Tensor, amount: float) -> torch.Tensor:
-    """Push colours away from (amount > 1) or towards (< 1) their grey."""
-    grey = _luma(x)
-    return (grey + (x - grey) * amount).clamp(0, 1)
-
-
-def _grid(h, w):
-    """Pixel-centre coordinates in pixels: x (1, 1, W), y (1, H, 1)."""
-    return torch.arange(w, dtype=torch.float32).view(1, 1, w) + 0.5, torch.arange(h, dtype=torch.float32).view(1, h, 1) + 0.5
-
-
-def _sample(image: torch.Tensor, px: torch.Tensor, py: torch.Tensor) -> torch.Tensor:
-    """Bilinear lookup of image (B, C, H, W) at pixel coordinates px, py (B, h, w) -> (B, C, h, w)."""
-    h, w = image.shape[-2:]
-    grid = torch.stack([px / w * 2 - 1, py / h * 2 - 1], -1)
-    return F.grid_sample(image, grid, mode="bilinear", padding_mode="border", align_corners=False)
-
-
-def _jittered_points(b, h, w, cell, g, jitter=0.9):
-    """One random point per cell of a (gh, gw) grid, padded by one cell all round.
-
-    Returns px, py (b, gh + 2, gw + 2) in pixels and the cell size actually used.
-    """
-    gh, gw = math.ceil(h / cell), math.ceil(w / cell)
-    iy = torch.arange(-1, gh + 1, dtype=torch.float32).view(1, -1, 1)
-    ix = torch.arange(-1, gw + 1, dtype=torch.float32).view(1, 1, -1)
-    off = (torch.rand(b, 2, gh + 2, gw + 2, generator=g) - 0.5) * jitter
-    return (ix + 0.5 + off[:, 0]) * cell, (iy + 0.5 + off[:, 1]) * cell
-
-
-def _neighbours(px, py, h, w, cell):
-    """For every pixel, the 9 points of its own and neighbouring cells.
-
-    Returns a list of 9 (dist, index) pairs: the distance pixel -> point (B, H, W) and the flat
-    point index (B, H, W). Nearest-neighbour search on a jittered grid only needs these 9.
-    """
-    b, gh2, gw2 = px.shape
-    x, y = _grid(h, w)
-    cx = (x / cell).floor().long() + 1                                                   # (1, 1, W)
-    cy = (y / cell).floor().long() + 1                                                   # (1, H, 1)
-    flat_x, flat_y = px.reshape(b, -1), py.reshape(b, -1)
-    out = []
-    for oy in (-1, 0, 1):
-        for ox in (-1, 0, 1):
-            idx = ((cy + oy).clamp(0, gh2 - 1) * gw2 + (cx + ox).clamp(0, gw2 - 1)).expand(1, h, w).reshape(1, -1)
-            idx = idx.expand(b, -1)
-            qx = flat_x.gather(1, idx).view(b, h, w)
-            qy = flat_y.gather(1, idx).view(b, h, w)
-            out.append((torch.sqrt((x - qx) ** 2 + (y - qy) ** 2), idx.view(b, h, w)))
-    return out
-
-
-def _two_nearest(candidates):
-    """Distances to the nearest and second-nearest point and the nearest point's index, (B, H, W) each."""
-    d1, i1 = candidates[0]
-    d2 = torch.full_like(d1, float("inf"))
-    for d, i in candidates[1:]:
-        closer = d < d1
-        d2 = torch.where(closer, d1, torch.minimum(d2, d))
-        d1, i1 = torch.where(closer, d, d1), torch.where(closer, i, i1)
-    return d1, d2, i1
-
-
-def _point_colours(image, px, py):
-    """Colour of the image at each point: (B, 3, gh + 2, gw + 2)."""
-    return _sample(image, px, py)
-
-
-def _gather_colour(colours, idx):
-    """colours (B, 3, gh, gw), idx (B, H, W) flat point index -> (B, 3, H, W)."""
-    b, c = colours.shape[:2]
-    flat = colours.reshape(b, c, -1)
-    h, w = idx.shape[-2:]
-    return flat.gather(2, idx.reshape(b, 1, -1).expand(b, c, -1)).view(b, c, h, w)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,42 +71,50 @@ def _flow_from_image(image, g, swirl=0.0):
     (plus optional swirls) take over.
     """
     b, _, h, w = image.shape
-    lum = _blur(_luma(image), max(0.6, h / 128))
+    lum = blur(luma(image), max(0.6, h / 128))
     gx = F.pad(lum[..., :, 2:] - lum[..., :, :-2], (1, 1, 0, 0), mode="replicate") / 2
     gy = F.pad(lum[..., 2:, :] - lum[..., :-2, :], (0, 0, 1, 1), mode="replicate") / 2
     sigma = max(1.5, h / 40)
-    jxx, jyy, jxy = _blur(gx * gx, sigma), _blur(gy * gy, sigma), _blur(gx * gy, sigma)
+    jxx, jyy, jxy = blur(gx * gx, sigma), blur(gy * gy, sigma), blur(gx * gy, sigma)
     angle = 0.5 * torch.atan2(2 * jxy, jxx - jyy) + math.pi / 2
-    strength = torch.sqrt((jxx - jyy) ** 2 + 4 * jxy ** 2)
+    strength = torch.sqrt((jxx - jyy) ** 2 + 4 * jxy**2)
     strength = strength / (strength.amax(dim=(2, 3), keepdim=True) + 1e-8)
-    noise_angle = (_noise(b, h, w, 3, g) - 0.5) * 2 * math.pi
+    noise_angle = (noise(b, h, w, 3, g) - 0.5) * 2 * math.pi
     if swirl:
-        x, y = _grid(h, w)
+        x, y = grid(h, w)
         for _ in range(3):
             cx, cy = torch.rand(2, generator=g) * torch.tensor([w, h * 0.6])
             r2 = ((x - cx) ** 2 + (y - cy) ** 2) / (0.18 * h) ** 2
-            noise_angle = noise_angle + swirl * torch.exp(-r2) * (torch.atan2(y - cy, x - cx) + math.pi / 2 - noise_angle)
+            noise_angle = noise_angle + swirl * torch.exp(-r2) * (
+                torch.atan2(y - cy, x - cx) + math.pi / 2 - noise_angle
+            )
     t = (strength / 0.08).clamp(0, 1)
-    vx = t * torch.cos(2 * angle) + (1 - t) * torch.cos(2 * noise_angle)  # blend doubled angles (sign-free)
+    vx = t * torch.cos(2 * angle) + (1 - t) * torch.cos(
+        2 * noise_angle
+    )  # blend doubled angles (sign-free)
     vy = t * torch.sin(2 * angle) + (1 - t) * torch.sin(2 * noise_angle)
     final = 0.5 * torch.atan2(vy, vx)
     return torch.cat([torch.cos(final), torch.sin(final)], 1)
 
 
-def brush(image: torch.Tensor, g: torch.Generator, swirl: float = 0.0, detail: float = 1.0) -> torch.Tensor:
+def brush(
+    image: torch.Tensor, g: torch.Generator, swirl: float = 0.0, detail: float = 1.0
+) -> torch.Tensor:
     """Oil paint: colour dabs (a Voronoi mosaic of the image) smeared along the flow by LIC."""
     b, _, h, w = image.shape
-    flow = _flow_from_image(image, g, swirl)                                            # (B, 2, H, W)
+    flow = _flow_from_image(image, g, swirl)  # (B, 2, H, W)
     cell = max(1.5, h / (36 * detail))
-    px, py = _jittered_points(b, h, w, cell, g)
-    _, _, nearest = _two_nearest(_neighbours(px, py, h, w, cell))                     # (B, H, W)
-    colours = _saturate(_point_colours(_blur(image, cell / 3), px, py), 1.25)
-    colours = (colours * (0.9 + 0.2 * torch.rand(b, 1, *colours.shape[-2:], generator=g))).clamp(0, 1)
-    dabs = _gather_colour(colours, nearest)
+    px, py = jittered_points(b, h, w, cell, g)
+    _, _, nearest = two_nearest(neighbours(px, py, h, w, cell))  # (B, H, W)
+    colours = saturate(point_colours(blur(image, cell / 3), px, py), 1.25)
+    colours = (colours * (0.9 + 0.2 * torch.rand(b, 1, *colours.shape[-2:], generator=g))).clamp(
+        0, 1
+    )
+    dabs = gather_colour(colours, nearest)
     bristle = torch.rand(b, 1, h, w, generator=g) - 0.5
-    field = torch.cat([dabs, bristle, flow], 1)                                         # (B, 6, H, W)
+    field = torch.cat([dabs, bristle, flow], 1)  # (B, 6, H, W)
     # Line integral convolution: average the field along the streamline through each pixel.
-    x, y = _grid(h, w)
+    x, y = grid(h, w)
     steps, step = 5, max(0.6, cell / 3)
     acc = field[:, :4].clone()
     for sign in (1.0, -1.0):
@@ -220,14 +122,14 @@ def brush(image: torch.Tensor, g: torch.Generator, swirl: float = 0.0, detail: f
         vx, vy = flow[:, 0] * sign, flow[:, 1] * sign
         for _ in range(steps):
             qx, qy = qx + vx * step, qy + vy * step
-            s = _sample(field, qx, qy)
+            s = sample(field, qx, qy)
             nx, ny = s[:, 4], s[:, 5]
-            flip = torch.where(nx * vx + ny * vy < 0, -1.0, 1.0)                       # keep heading
+            flip = torch.where(nx * vx + ny * vy < 0, -1.0, 1.0)  # keep heading
             vx, vy = nx * flip, ny * flip
             acc = acc + s[:, :4]
     acc = acc / (2 * steps + 1)
     paint, streaks = acc[:, :3], acc[:, 3:4] * 3.0
-    light = 1 + 0.35 * streaks + 0.05 * (_noise(b, h, w, max(4, h // 6), g) - 0.5)
+    light = 1 + 0.35 * streaks + 0.05 * (noise(b, h, w, max(4, h // 6), g) - 0.5)
     return (paint * light).clamp(0, 1)
 
 
@@ -235,16 +137,16 @@ def stained_glass(image: torch.Tensor, g: torch.Generator, detail: float = 1.0) 
     """Voronoi cells of flat saturated glass, brighter at their centres, with dark lead lines."""
     b, _, h, w = image.shape
     cell = max(4.5, h / (14 * detail))
-    px, py = _jittered_points(b, h, w, cell, g)
-    d1, d2, nearest = _two_nearest(_neighbours(px, py, h, w, cell))                    # (B, H, W) each
+    px, py = jittered_points(b, h, w, cell, g)
+    d1, d2, nearest = two_nearest(neighbours(px, py, h, w, cell))  # (B, H, W) each
     d1, d2 = d1.unsqueeze(1), d2.unsqueeze(1)
-    colours = _point_colours(_blur(image, cell / 3), px, py)
-    colours = _saturate(torch.round(colours * 5) / 5 * 0.7 + colours * 0.3, 1.9)        # glass tints
-    glass = _gather_colour(colours, nearest)
-    border = (d2 - d1) / 2                                                              # ~ distance to edge
+    colours = point_colours(blur(image, cell / 3), px, py)
+    colours = saturate(torch.round(colours * 5) / 5 * 0.7 + colours * 0.3, 1.9)  # glass tints
+    glass = gather_colour(colours, nearest)
+    border = (d2 - d1) / 2  # ~ distance to edge
     glow = 1.12 - 0.25 * (d1 / cell).clamp(0, 1)
-    lead = (border - max(0.3, cell / 14) + 0.5).clamp(0, 1)                              # 0 on the lines
-    ripple = 1 + 0.06 * (_noise(b, h, w, max(4, h // 8), g) - 0.5)
+    lead = (border - max(0.3, cell / 14) + 0.5).clamp(0, 1)  # 0 on the lines
+    ripple = 1 + 0.06 * (noise(b, h, w, max(4, h // 8), g) - 0.5)
     lead_colour = torch.tensor([0.12, 0.11, 0.10]).view(1, 3, 1, 1)
     return (lead_colour + (glass * glow * ripple - lead_colour) * lead).clamp(0, 1)
 
@@ -256,13 +158,13 @@ def pointillism(image: torch.Tensor, g: torch.Generator, detail: float = 1.0) ->
     for cell_frac in (30, 42):
         cell = max(1.5, h / (cell_frac * detail))
         radius = cell * 0.62
-        px, py = _jittered_points(b, h, w, cell, g, jitter=1.0)
-        candidates = _neighbours(px, py, h, w, cell)
-        colours = _saturate(_point_colours(image, px, py), 1.5)
+        px, py = jittered_points(b, h, w, cell, g, jitter=1.0)
+        candidates = neighbours(px, py, h, w, cell)
+        colours = saturate(point_colours(image, px, py), 1.5)
         colours = (colours + 0.12 * (torch.rand(colours.shape, generator=g) - 0.5)).clamp(0, 1)
         for dist, idx in candidates:
             alpha = (radius - dist + 0.5).clamp(0, 1).unsqueeze(1)
-            out = out + (_gather_colour(colours, idx) - out) * alpha
+            out = out + (gather_colour(colours, idx) - out) * alpha
     return out
 
 
@@ -272,71 +174,111 @@ def hatching(image: torch.Tensor, g: torch.Generator, detail: float = 1.0) -> to
     The tone is stretched per image (2nd..98th percentile -> 0..1) so every picture uses all layers.
     """
     b, _, h, w = image.shape
-    tone = _blur(_luma(image), max(0.5, h / 160))                                       # (B, 1, H, W)
+    tone = blur(luma(image), max(0.5, h / 160))  # (B, 1, H, W)
     flat = tone.flatten(1)
-    lo, hi = flat.quantile(0.02, dim=1).view(b, 1, 1, 1), flat.quantile(0.98, dim=1).view(b, 1, 1, 1)
+    lo, hi = (
+        flat.quantile(0.02, dim=1).view(b, 1, 1, 1),
+        flat.quantile(0.98, dim=1).view(b, 1, 1, 1),
+    )
     tone = ((tone - lo) / (hi - lo + 1e-3)).clamp(0, 1)
-    x, y = _grid(h, w)
+    x, y = grid(h, w)
     period = max(3.0, h / (42 * detail))
-    wobble = (_noise(b, h, w, max(3, h // 24), g) - 0.5) * period * 1.2
+    wobble = (noise(b, h, w, max(3, h // 24), g) - 0.5) * period * 1.2
     paper = torch.tensor([0.97, 0.95, 0.90]).view(1, 3, 1, 1)
     ink = torch.tensor([0.20, 0.22, 0.28]).view(1, 3, 1, 1)
     cover = torch.zeros(b, 1, h, w)
     for k, (angle, threshold) in enumerate(((0.8, 0.82), (-0.7, 0.62), (0.05, 0.42), (1.45, 0.25))):
         u = (x * math.cos(angle) + y * math.sin(angle) + wobble) / period + k * 0.37
-        line = 1 - ((u - u.round()).abs() * period / max(0.55, h / 220)).clamp(0, 1)    # thin lines
+        line = 1 - ((u - u.round()).abs() * period / max(0.55, h / 220)).clamp(0, 1)  # thin lines
         strength = ((threshold - tone) / 0.12).clamp(0, 1)
-        cover = torch.maximum(cover, line * strength * (0.75 + 0.25 * _noise(b, h, w, max(4, h // 10), g)))
+        cover = torch.maximum(
+            cover, line * strength * (0.75 + 0.25 * noise(b, h, w, max(4, h // 10), g))
+        )
     grain = 0.04 * (torch.rand(b, 1, h, w, generator=g) - 0.5)
-    outline = ((_blur(tone, 1.0) - tone).abs() * 6).clamp(0, 0.6)                       # contours
+    outline = ((blur(tone, 1.0) - tone).abs() * 6).clamp(0, 0.6)  # contours
     cover = torch.maximum(cover, outline)
     return (paper + (ink - paper) * cover + grain).clamp(0, 1)
 
 
-_WOODBLOCK_PALETTE = torch.tensor([
-    [0.13, 0.16, 0.27],  # indigo ink
-    [0.22, 0.36, 0.52],  # Prussian blue
-    [0.49, 0.65, 0.70],  # pale blue
-    [0.93, 0.88, 0.74],  # paper cream
-    [0.80, 0.33, 0.24],  # vermilion
-    [0.86, 0.66, 0.36],  # ochre
-    [0.33, 0.47, 0.35],  # moss green
-])
+_WOODBLOCK_PALETTE = torch.tensor(
+    [
+        [0.13, 0.16, 0.27],  # indigo ink
+        [0.22, 0.36, 0.52],  # Prussian blue
+        [0.49, 0.65, 0.70],  # pale blue
+        [0.93, 0.88, 0.74],  # paper cream
+        [0.80, 0.33, 0.24],  # vermilion
+        [0.86, 0.66, 0.36],  # ochre
+        [0.33, 0.47, 0.35],  # moss green
+    ]
+)
 
 
 def woodblock(image: torch.Tensor, g: torch.Generator, detail: float = 1.0) -> torch.Tensor:
     """Posterised flat colours from a small ukiyo-e palette, dark outlines, wood grain."""
     b, _, h, w = image.shape
-    smooth = _blur(image, max(0.5, h / (90 * detail)))
-    smooth = _saturate(smooth, 1.3)
-    dist = ((smooth.unsqueeze(1) - _WOODBLOCK_PALETTE.view(1, -1, 3, 1, 1)) ** 2).sum(2)  # (B, K, H, W)
-    label = dist.argmin(1)                                                              # (B, H, W)
-    flat = _WOODBLOCK_PALETTE[label].permute(0, 3, 1, 2)                                # (B, 3, H, W)
-    flat = _blur(flat, 0.5)
+    smooth = blur(image, max(0.5, h / (90 * detail)))
+    smooth = saturate(smooth, 1.3)
+    dist = ((smooth.unsqueeze(1) - _WOODBLOCK_PALETTE.view(1, -1, 3, 1, 1)) ** 2).sum(
+        2
+    )  # (B, K, H, W)
+    label = dist.argmin(1)  # (B, H, W)
+    flat = _WOODBLOCK_PALETTE[label].permute(0, 3, 1, 2)  # (B, 3, H, W)
+    flat = blur(flat, 0.5)
     # Outlines where the palette label changes.
     lab = label.float().unsqueeze(1)
-    edge = ((lab[..., 1:, :] != lab[..., :-1, :]).float())
-    edge = F.pad(edge, (0, 0, 0, 1)) + F.pad((lab[..., :, 1:] != lab[..., :, :-1]).float(), (0, 1, 0, 0))
-    edge = (_blur(edge.clamp(0, 1), max(0.4, h / 300)) * 1.8).clamp(0, 1)
-    grain = _noise(b, h, max(4, w // 48), max(4, h // 3), g)                             # stretched noise
+    edge = (lab[..., 1:, :] != lab[..., :-1, :]).float()
+    edge = F.pad(edge, (0, 0, 0, 1)) + F.pad(
+        (lab[..., :, 1:] != lab[..., :, :-1]).float(), (0, 1, 0, 0)
+    )
+    edge = (blur(edge.clamp(0, 1), max(0.4, h / 300)) * 1.8).clamp(0, 1)
+    grain = noise(b, h, max(4, w // 48), max(4, h // 3), g)  # stretched noise
     grain = F.interpolate(grain, size=(h, w), mode="bilinear", align_corners=False)
     texture = 1 + 0.08 * (grain - 0.5) + 0.05 * (torch.rand(b, 1, h, w, generator=g) - 0.5)
     ink = torch.tensor([0.10, 0.10, 0.14]).view(1, 3, 1, 1)
     return ((flat * texture) * (1 - edge) + ink * edge).clamp(0, 1)
 
 
-_TECHNIQUES = {"brush": brush, "stained_glass": stained_glass, "pointillism": pointillism,
-               "hatching": hatching, "woodblock": woodblock}
+_TECHNIQUES = {
+    "brush": brush,
+    "stained_glass": stained_glass,
+    "pointillism": pointillism,
+    "hatching": hatching,
+    "woodblock": woodblock,
+}
 
 
 # ---------------------------------------------------------------------------------------------
 # A procedural landscape to paint
 # ---------------------------------------------------------------------------------------------
 _SKIES = [  # (top, horizon, sun, mountains near, ground)
-    ([0.20, 0.38, 0.72], [0.98, 0.76, 0.50], [1.00, 0.90, 0.55], [0.20, 0.24, 0.36], [0.22, 0.42, 0.30]),
-    ([0.30, 0.55, 0.85], [0.80, 0.90, 0.98], [1.00, 0.97, 0.80], [0.22, 0.38, 0.32], [0.35, 0.58, 0.28]),
-    ([0.07, 0.09, 0.28], [0.30, 0.36, 0.62], [0.98, 0.95, 0.75], [0.08, 0.10, 0.20], [0.10, 0.16, 0.22]),
-    ([0.55, 0.30, 0.55], [0.99, 0.62, 0.38], [1.00, 0.85, 0.45], [0.30, 0.18, 0.32], [0.45, 0.30, 0.25]),
+    (
+        [0.20, 0.38, 0.72],
+        [0.98, 0.76, 0.50],
+        [1.00, 0.90, 0.55],
+        [0.20, 0.24, 0.36],
+        [0.22, 0.42, 0.30],
+    ),
+    (
+        [0.30, 0.55, 0.85],
+        [0.80, 0.90, 0.98],
+        [1.00, 0.97, 0.80],
+        [0.22, 0.38, 0.32],
+        [0.35, 0.58, 0.28],
+    ),
+    (
+        [0.07, 0.09, 0.28],
+        [0.30, 0.36, 0.62],
+        [0.98, 0.95, 0.75],
+        [0.08, 0.10, 0.20],
+        [0.10, 0.16, 0.22],
+    ),
+    (
+        [0.55, 0.30, 0.55],
+        [0.99, 0.62, 0.38],
+        [1.00, 0.85, 0.45],
+        [0.30, 0.18, 0.32],
+        [0.45, 0.30, 0.25],
+    ),
 ]
 
 
@@ -345,49 +287,60 @@ def scene(size: int = 256, seed=0) -> torch.Tensor:
     """A procedural landscape (3, size, size) in [-1, 1]: sky gradient, sun, clouds, three mountain
     ranges fading into haze (atmospheric perspective), a lake with the sky's reflection."""
     size = _check_size(size)
-    g = _generator(seed)
+    g = as_generator(seed)
     h = w = size
-    top, horizon, sun_c, near_c, ground_c = (torch.tensor(c).view(1, 3, 1, 1) for c in _SKIES[int(torch.randint(0, len(_SKIES), (1,), generator=g))])
-    x, y = _grid(h, w)
-    u, v = x / w, y / h                                                                  # [0, 1]
+    top, horizon, sun_c, near_c, ground_c = (
+        torch.tensor(c).view(1, 3, 1, 1)
+        for c in _SKIES[int(torch.randint(0, len(_SKIES), (1,), generator=g))]
+    )
+    x, y = grid(h, w)
+    u, v = x / w, y / h  # [0, 1]
     sky = top + (horizon - top) * (v / 0.62).clamp(0, 1).unsqueeze(1) ** 1.3
     image = sky.expand(1, 3, h, w).clone()
-    sx, sy, sr = 0.2 + 0.6 * torch.rand(1, generator=g).item(), 0.18 + 0.2 * torch.rand(1, generator=g).item(), 0.07
+    sx, sy, sr = (
+        0.2 + 0.6 * torch.rand(1, generator=g).item(),
+        0.18 + 0.2 * torch.rand(1, generator=g).item(),
+        0.07,
+    )
     d = torch.sqrt((u - sx) ** 2 + (v - sy) ** 2)
     glow = torch.exp(-((d / 0.2) ** 2)).unsqueeze(1) * 0.35
     image = image + (sun_c - image) * glow
     image = image + (sun_c - image) * ((sr - d) * size + 0.5).clamp(0, 1).unsqueeze(1)
-    clouds = _fractal(1, h, w, g, octaves=4, base=4)
+    clouds = fractal(1, h, w, g, octaves=4, base=4)
     clouds = ((clouds - 0.55) * 5).clamp(0, 1) * (1 - v / 0.5).clamp(0, 1).unsqueeze(1)
     image = image + (torch.tensor([0.98, 0.96, 0.95]).view(1, 3, 1, 1) - image) * clouds * 0.8
     water_line = 0.72
     for k, (base, amp) in enumerate(((0.42, 0.16), (0.52, 0.12), (0.62, 0.08))):
         ridge = torch.zeros(1, 1, w)
         for octave in range(5):
-            f = 2 ** octave * (1.5 + torch.rand(1, generator=g).item())
+            f = 2**octave * (1.5 + torch.rand(1, generator=g).item())
             phase = torch.rand(1, generator=g).item() * 2 * math.pi
-            ridge = ridge + torch.sin(u * f * 2 * math.pi + phase) / 2 ** octave
-        ridge = base - amp * ridge / 1.5                                                 # (1, 1, W)
-        haze = 0.55 - 0.25 * k                                                           # far = hazier
+            ridge = ridge + torch.sin(u * f * 2 * math.pi + phase) / 2**octave
+        ridge = base - amp * ridge / 1.5  # (1, 1, W)
+        haze = 0.55 - 0.25 * k  # far = hazier
         colour = near_c * (1 - haze) + horizon * haze
-        shade = 1 + 0.12 * (_fractal(1, h, w, g, octaves=3, base=6) - 0.5)
-        alpha = ((v - ridge) * size + 0.5).clamp(0, 1).unsqueeze(1) * (v < water_line).float().unsqueeze(1)
+        shade = 1 + 0.12 * (fractal(1, h, w, g, octaves=3, base=6) - 0.5)
+        alpha = ((v - ridge) * size + 0.5).clamp(0, 1).unsqueeze(1) * (
+            v < water_line
+        ).float().unsqueeze(1)
         image = image + (colour * shade - image) * alpha
     # The lake: the sky flipped about the water line, darkened, with ripples; a grassy shore.
     rows = (2 * water_line * h - y.view(-1)).clamp(0, h - 1).long()
-    ripple = 0.9 + 0.1 * _noise(1, h, w, 12, g)
+    ripple = 0.9 + 0.1 * noise(1, h, w, 12, g)
     reflection = image[:, :, rows, :] * 0.8 * ripple
     water = (v >= water_line).float().unsqueeze(1)
     image = image * (1 - water) + reflection * water
     shore = ((v - (0.86 + 0.04 * torch.sin(u * 9 + 1.0))) * size + 0.5).clamp(0, 1).unsqueeze(1)
-    image = image + (ground_c * (0.85 + 0.3 * _fractal(1, h, w, g, 3, 8)) - image) * shore
-    return (image[0].clamp(0, 1) * 2 - 1)
+    image = image + (ground_c * (0.85 + 0.3 * fractal(1, h, w, g, 3, 8)) - image) * shore
+    return image[0].clamp(0, 1) * 2 - 1
 
 
 # ---------------------------------------------------------------------------------------------
 # Public API
 # ---------------------------------------------------------------------------------------------
-def paint_filter(images: torch.Tensor, style: str = "brush", seed=0, detail: float = 1.6) -> torch.Tensor:
+def paint_filter(
+    images: torch.Tensor, style: str = "brush", seed=0, detail: float = 1.6
+) -> torch.Tensor:
     """Turn photos into paintings: (3, H, W) or (B, 3, H, W) in [-1, 1] -> same shape in [-1, 1].
 
     Any of ``STYLE_NAMES``. Deterministic from ``seed``. ``detail`` scales how fine the strokes,
@@ -396,19 +349,25 @@ def paint_filter(images: torch.Tensor, style: str = "brush", seed=0, detail: flo
     """
     _check_style(style)
     if not isinstance(images, torch.Tensor):
-        raise TypeError(f"images must be a torch.Tensor (B, 3, H, W) in [-1, 1], got {type(images).__name__}")
+        raise TypeError(
+            f"images must be a torch.Tensor (B, 3, H, W) in [-1, 1], got {type(images).__name__}"
+        )
     single = images.dim() == 3
     batch = images.unsqueeze(0) if single else images
     if batch.dim() != 4 or batch.shape[1] != 3:
-        raise ValueError(f"images must have shape (3, H, W) or (B, 3, H, W), got {tuple(images.shape)}")
+        raise ValueError(
+            f"images must have shape (3, H, W) or (B, 3, H, W), got {tuple(images.shape)}"
+        )
     if min(batch.shape[-2:]) < 16:
-        raise ValueError(f"images must be at least 16 x 16 pixels to paint, got {tuple(batch.shape[-2:])}")
+        raise ValueError(
+            f"images must be at least 16 x 16 pixels to paint, got {tuple(batch.shape[-2:])}"
+        )
     device, dtype = batch.device, batch.dtype
     with torch.no_grad(), single_thread():
         x01 = ((batch.detach().float().cpu() + 1) / 2).clamp(0, 1)
         if not detail > 0:
             raise ValueError(f"detail must be > 0, got {detail}")
-        out = _TECHNIQUES[style](x01, _generator(seed), detail=detail) * 2 - 1
+        out = _TECHNIQUES[style](x01, as_generator(seed), detail=detail) * 2 - 1
     out = out.to(device=device, dtype=dtype)
     return out[0] if single else out
 
@@ -428,7 +387,7 @@ def style_image(name: str, size: int = 256, seed: int = 0) -> torch.Tensor:
 
 @functools.lru_cache(maxsize=64)
 def _style_image(name: str, size: int, seed: int) -> torch.Tensor:
-    g = _generator(seed)
+    g = as_generator(seed)
     with torch.no_grad(), single_thread():
         content = ((scene(size, g) + 1) / 2).unsqueeze(0)
         if name == "brush":

@@ -41,7 +41,9 @@ def mode_centers(name: str) -> torch.Tensor:
     raise ValueError(f"mode_centers: only 'ring' and 'grid' have discrete modes, got {name!r}")
 
 
-def sample_toy(name: str, n: int, generator: torch.Generator | None = None, seed: int | None = None) -> torch.Tensor:
+def sample_toy(
+    name: str, n: int, generator: torch.Generator | None = None, seed: int | None = None
+) -> torch.Tensor:
     """``n`` points ``(n, 2)`` (float32) from the toy distribution ``name`` (one of ``TOY_NAMES``).
 
     Deterministic: the same ``seed`` (default 0) or the same ``generator`` state gives the same points.
@@ -56,7 +58,9 @@ def sample_toy(name: str, n: int, generator: torch.Generator | None = None, seed
         index = torch.randint(len(centers), (n,), generator=g)
         return centers[index] + MODE_STD * torch.randn(n, 2, generator=g)
     if name == "spiral":
-        t = torch.sqrt(torch.rand(n, generator=g)) * (4 * math.pi)  # two turns, even density along the arc
+        t = torch.sqrt(torch.rand(n, generator=g)) * (
+            4 * math.pi
+        )  # two turns, even density along the arc
         radius = 0.15 * t
         points = torch.stack([radius * torch.cos(t), radius * torch.sin(t)], dim=1)
         return points + 0.05 * torch.randn(n, 2, generator=g)
@@ -85,5 +89,9 @@ def mode_coverage(points: torch.Tensor, name: str = "ring", radius: float = 4 * 
     near = nearest.values <= radius
     counts = torch.bincount(nearest.indices[near], minlength=len(centers))
     fraction = counts.float() / len(points)
-    return {"counts": counts, "fraction": fraction, "high_quality": near.float().mean().item(),
-            "modes": int((fraction >= 0.01).sum())}
+    return {
+        "counts": counts,
+        "fraction": fraction,
+        "high_quality": near.float().mean().item(),
+        "modes": int((fraction >= 0.01).sum()),
+    }

@@ -1,8 +1,16 @@
 """Feed-forward style transfer with AdaIN (Huang & Belongie, 2017), with an encoder that needs no download.
 
+Derived in lesson 08. The AdaIN operation itself lives here with the layer that uses it (and
+:mod:`gancourse.style` re-exports it, next to the Gram matrix):
+
+- **channel mean and std**: ``mu_c = mean_p F_cp`` and ``sigma_c = sqrt(var_p F_cp + eps)`` over the
+  positions p of features F (B, C, H, W) (:func:`mean_std`);
+- **AdaIN**: ``adain(x, y) = sigma(y) (x - mu(x)) / sigma(x) + mu(y)``: x's layout with y's
+  statistics; with a strength ``alpha``: ``alpha * adain(x, y) + (1 - alpha) * x`` (:func:`adain`).
+
 The original uses VGG-19 (pretrained on ImageNet, a download). Here the **encoder is fixed and
 random** (seeded He-initialised convs: random features carry style statistics well, Ustyuzhaninov et
-al. 2017) and only the **decoder is trained**, by the project (``python -m gancourse.zoo_style train
+al. 2017) and only the **decoder is trained**, by the project (``python -m gancourse.zoo train
 adain_decoder``).
 
     content c, style s (B, 3, H, W) in [-1, 1]
@@ -29,7 +37,62 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gancourse.style import adain, mean_std
+EPS = 1e-5
+
+
+def check_features(x, name: str = "features") -> torch.Tensor:
+    """``x`` must be a feature map (B, C, H, W); a clear error otherwise."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(
+            f"{name} must be a torch.Tensor of shape (B, C, H, W), got {type(x).__name__}"
+        )
+    if x.dim() != 4:
+        raise ValueError(
+            f"{name} must have shape (B, C, H, W), got {tuple(x.shape)}; add a batch "
+            "dimension with x.unsqueeze(0) for a single feature map"
+        )
+    return x
+
+
+def mean_std(features: torch.Tensor, eps: float = EPS) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-channel mean and std over the positions: two (B, C, 1, 1); ``std = sqrt(var + eps)``.
+
+    The variance is the biased one (divide by H W), and ``eps`` keeps the std away from 0 so AdaIN
+    never divides by zero on a flat channel.
+    """
+    f = check_features(features)
+    mean = f.mean(dim=(2, 3), keepdim=True)
+    var = f.var(dim=(2, 3), keepdim=True, unbiased=False)
+    return mean, (var + eps).sqrt()
+
+
+def adain(
+    content: torch.Tensor, style: torch.Tensor, alpha: float = 1.0, eps: float = EPS
+) -> torch.Tensor:
+    """Adaptive instance normalisation with strength ``alpha`` in [0, 1].
+
+    ``t = sigma_s (c - mu_c) / sigma_c + mu_s``;  returns ``alpha t + (1 - alpha) c``.
+    ``content`` (B, C, H, W) and ``style`` (B or 1, C, H', W'): the sizes may differ, the channels
+    may not.
+    """
+    c, s = check_features(content, "content"), check_features(style, "style")
+    if c.shape[1] != s.shape[1]:
+        raise ValueError(
+            f"content and style features need the same channels, got {c.shape[1]} and {s.shape[1]}"
+        )
+    if s.shape[0] not in (1, c.shape[0]):
+        raise ValueError(
+            f"style batch must be 1 or the content batch {c.shape[0]}, got {s.shape[0]}"
+        )
+    alpha = float(alpha)
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(
+            f"alpha is the style strength in [0, 1] (0 = content, 1 = full style), got {alpha}"
+        )
+    mu_c, sd_c = mean_std(c, eps)
+    mu_s, sd_s = mean_std(s, eps)
+    t = sd_s * (c - mu_c) / sd_c + mu_s
+    return alpha * t + (1 - alpha) * c
 
 
 def _conv(cin: int, cout: int, stride: int = 1) -> nn.Module:
@@ -48,7 +111,9 @@ class RandomEncoder(nn.Module):
             for level in self.levels:
                 conv = level[1]
                 fan_in = conv.weight[0].numel()
-                conv.weight.copy_(torch.randn(conv.weight.shape, generator=g) * (2.0 / fan_in) ** 0.5)
+                conv.weight.copy_(
+                    torch.randn(conv.weight.shape, generator=g) * (2.0 / fan_in) ** 0.5
+                )
                 conv.bias.copy_(torch.randn(conv.bias.shape, generator=g) * 0.05)
         self.requires_grad_(False)
 
@@ -67,12 +132,16 @@ class Decoder(nn.Module):
         super().__init__()
         c1, c2, c3 = widths
         self.net = nn.Sequential(
-            _conv(c3, c2), nn.ReLU(True),                          # (B, c2, H/4, W/4)
+            _conv(c3, c2),
+            nn.ReLU(True),  # (B, c2, H/4, W/4)
             nn.Upsample(scale_factor=2, mode="nearest"),
-            _conv(c2, c1), nn.ReLU(True),                          # (B, c1, H/2, W/2)
+            _conv(c2, c1),
+            nn.ReLU(True),  # (B, c1, H/2, W/2)
             nn.Upsample(scale_factor=2, mode="nearest"),
-            _conv(c1, c1), nn.ReLU(True),                          # (B, c1, H, W)
-            _conv(c1, 3), nn.Tanh(),                               # (B, 3, H, W)
+            _conv(c1, c1),
+            nn.ReLU(True),  # (B, c1, H, W)
+            _conv(c1, 3),
+            nn.Tanh(),  # (B, 3, H, W)
         )
 
     def forward(self, t: torch.Tensor) -> torch.Tensor:
@@ -82,15 +151,23 @@ class Decoder(nn.Module):
 def check_image_batch(x, name: str = "image") -> torch.Tensor:
     """(3, H, W) or (B, 3, H, W) float in [-1, 1] with H, W multiples of 4 -> (B, 3, H, W)."""
     if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor (3, H, W) or (B, 3, H, W) in [-1, 1], got {type(x).__name__}")
+        raise TypeError(
+            f"{name} must be a torch.Tensor (3, H, W) or (B, 3, H, W) in [-1, 1], got {type(x).__name__}"
+        )
     if x.dim() == 3:
         x = x.unsqueeze(0)
     if x.dim() != 4 or x.shape[1] != 3:
-        hint = " Grey or RGBA? Use gancourse.style_transfer.prepare_photo(...) to convert it." if x.dim() == 4 else ""
+        hint = (
+            " Grey or RGBA? Use gancourse.style.prepare_photo(...) to convert it."
+            if x.dim() == 4
+            else ""
+        )
         raise ValueError(f"{name} must have shape (B, 3, H, W), got {tuple(x.shape)}.{hint}")
     if x.shape[-1] % 4 or x.shape[-2] % 4:
-        raise ValueError(f"{name}'s height and width must be multiples of 4 (the encoder halves them twice), "
-                         f"got {tuple(x.shape[-2:])}; crop or resize it, e.g. prepare_photo(x, size=256)")
+        raise ValueError(
+            f"{name}'s height and width must be multiples of 4 (the encoder halves them twice), "
+            f"got {tuple(x.shape[-2:])}; crop or resize it, e.g. prepare_photo(x, size=256)"
+        )
     return x.float()
 
 
@@ -111,19 +188,29 @@ class AdaINStylizer(nn.Module):
         return self.decoder(t)
 
     @staticmethod
-    def target(content_feat: torch.Tensor, style_feat: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
+    def target(
+        content_feat: torch.Tensor, style_feat: torch.Tensor, alpha: float = 1.0
+    ) -> torch.Tensor:
         """The decoder's input for strength ``alpha``: ``alpha adain(c, s) + (1 - alpha) c``."""
         return adain(content_feat, style_feat, alpha)
 
-    def forward(self, content: torch.Tensor, style: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
+    def forward(
+        self, content: torch.Tensor, style: torch.Tensor, alpha: float = 1.0
+    ) -> torch.Tensor:
         c = self.encode(content)[-1]
         s = self.encode(style)[-1]
         return self.decode(self.target(c, s, alpha))
 
     stylize = forward
 
-    def interpolate(self, content: torch.Tensor, style_a: torch.Tensor, style_b: torch.Tensor, beta: float,
-                    alpha: float = 1.0) -> torch.Tensor:
+    def interpolate(
+        self,
+        content: torch.Tensor,
+        style_a: torch.Tensor,
+        style_b: torch.Tensor,
+        beta: float,
+        alpha: float = 1.0,
+    ) -> torch.Tensor:
         """Blend two styles: ``t = (1 - beta) adain(c, a) + beta adain(c, b)``, then strength alpha."""
         if not 0.0 <= float(beta) <= 1.0:
             raise ValueError(f"beta (0 = style a, 1 = style b) must be in [0, 1], got {beta}")
@@ -133,8 +220,13 @@ class AdaINStylizer(nn.Module):
         t = (1 - beta) * ta + beta * tb
         return self.decode(alpha * t + (1 - alpha) * c)
 
-    def losses(self, content: torch.Tensor, style: torch.Tensor, style_weight: float = 2.0,
-               recon_weight: float = 1.0) -> tuple[torch.Tensor, dict]:
+    def losses(
+        self,
+        content: torch.Tensor,
+        style: torch.Tensor,
+        style_weight: float = 2.0,
+        recon_weight: float = 1.0,
+    ) -> tuple[torch.Tensor, dict]:
         """The training loss (see the module docstring) and its terms."""
         fc = self.encode(content)
         fs = self.encode(style)
@@ -149,4 +241,8 @@ class AdaINStylizer(nn.Module):
             style_loss = style_loss + F.mse_loss(ma, mb) + F.mse_loss(sa, sb)
         recon = F.l1_loss(self.decode(fc[-1]), content)
         total = content_loss + style_weight * style_loss + recon_weight * recon
-        return total, {"content": content_loss.item(), "style": style_loss.item(), "recon": recon.item()}
+        return total, {
+            "content": content_loss.item(),
+            "style": style_loss.item(),
+            "recon": recon.item(),
+        }

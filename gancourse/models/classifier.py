@@ -1,5 +1,7 @@
 """The attribute classifier for synthetic faces, also the course's feature extractor for metrics.
 
+Used in lessons 04 (metrics), 05 and 07 (reading attributes of generated faces).
+
 One small CNN reads a face and predicts every ground-truth attribute at once:
 
 - a **regression** output per continuous attribute (values in [0, 1], trained with MSE);
@@ -33,7 +35,9 @@ from torch import nn
 
 
 def _conv(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(True))
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(True)
+    )
 
 
 class AttributeClassifier(nn.Module):
@@ -43,19 +47,34 @@ class AttributeClassifier(nn.Module):
     continuous attribute** in [0, 1]: e.g. ``{"smile": 0, "glasses": 2, "hair_colour": 5}``.
     """
 
-    def __init__(self, attributes: dict, image_size: int = 64, channels: int = 3, width: int = 24,
-                 feature_dim: int = 128):
+    def __init__(
+        self,
+        attributes: dict,
+        image_size: int = 64,
+        channels: int = 3,
+        width: int = 24,
+        feature_dim: int = 128,
+    ):
         super().__init__()
         if not isinstance(attributes, dict) or not attributes:
-            raise ValueError("attributes must be a non-empty dict {name: number of classes, 0 = continuous}, "
-                             f"got {attributes!r}")
+            raise ValueError(
+                "attributes must be a non-empty dict {name: number of classes, 0 = continuous}, "
+                f"got {attributes!r}"
+            )
         for name, classes in attributes.items():
             if not isinstance(classes, int) or classes == 1 or classes < 0:
-                raise ValueError(f"attribute {name!r}: number of classes must be 0 (continuous) or >= 2, got {classes!r}")
+                raise ValueError(
+                    f"attribute {name!r}: number of classes must be 0 (continuous) or >= 2, got {classes!r}"
+                )
         if not isinstance(image_size, int) or image_size < 16 or image_size & (image_size - 1):
             raise ValueError(f"image_size must be a power of two >= 16, got {image_size!r}")
-        self.config = {"attributes": dict(attributes), "image_size": image_size, "channels": channels,
-                       "width": width, "feature_dim": feature_dim}
+        self.config = {
+            "attributes": dict(attributes),
+            "image_size": image_size,
+            "channels": channels,
+            "width": width,
+            "feature_dim": feature_dim,
+        }
         self.attribute_names = list(attributes)
         self.continuous = [n for n, k in attributes.items() if k == 0]
         self.categorical = {n: k for n, k in attributes.items() if k > 0}
@@ -71,16 +90,22 @@ class AttributeClassifier(nn.Module):
             layers.append(nn.Sequential(*block))
             size, c = size // 2, cout
         self.body = nn.Sequential(*layers)  # (B, 4w, 4, 4) for 64 px
-        self.embed = nn.Sequential(nn.Flatten(), nn.Linear(c * 16, feature_dim), nn.ReLU(True))  # (B, F)
+        self.embed = nn.Sequential(
+            nn.Flatten(), nn.Linear(c * 16, feature_dim), nn.ReLU(True)
+        )  # (B, F)
         self.regress = nn.Linear(feature_dim, len(self.continuous)) if self.continuous else None
-        self.heads = nn.ModuleDict({n: nn.Linear(feature_dim, k) for n, k in self.categorical.items()})
+        self.heads = nn.ModuleDict(
+            {n: nn.Linear(feature_dim, k) for n, k in self.categorical.items()}
+        )
 
     def _check(self, x: torch.Tensor) -> None:
         expected = (self.channels, self.image_size, self.image_size)
         if not isinstance(x, torch.Tensor) or x.dim() != 4 or tuple(x.shape[1:]) != expected:
             got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"AttributeClassifier expects images (B, {', '.join(map(str, expected))}) in [-1, 1], "
-                             f"got {got}. Resize with torch.nn.functional.interpolate(x, size={self.image_size}).")
+            raise ValueError(
+                f"AttributeClassifier expects images (B, {', '.join(map(str, expected))}) in [-1, 1], "
+                f"got {got}. Resize with torch.nn.functional.interpolate(x, size={self.image_size})."
+            )
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """The penultimate embedding (B, feature_dim): the course's feature extractor for FID/KID."""
@@ -101,7 +126,10 @@ class AttributeClassifier(nn.Module):
     def predict(self, x: torch.Tensor) -> torch.Tensor:
         """Predicted attributes (B, A) in ``attribute_names`` order: values, or class indices as floats."""
         out = self(x)
-        cols = [out[n].clamp(0, 1) if n in self.continuous else out[n].argmax(1).float() for n in self.attribute_names]
+        cols = [
+            out[n].clamp(0, 1) if n in self.continuous else out[n].argmax(1).float()
+            for n in self.attribute_names
+        ]
         return torch.stack(cols, dim=1)
 
     def loss(self, x: torch.Tensor, attributes: torch.Tensor) -> tuple[torch.Tensor, dict]:
@@ -111,14 +139,18 @@ class AttributeClassifier(nn.Module):
         Returns ``(loss, {name: its term})``.
         """
         if attributes.dim() != 2 or attributes.shape[1] != len(self.attribute_names):
-            raise ValueError(f"attributes must be (B, {len(self.attribute_names)}) in the order {self.attribute_names}, "
-                             f"got {tuple(attributes.shape)}")
+            raise ValueError(
+                f"attributes must be (B, {len(self.attribute_names)}) in the order {self.attribute_names}, "
+                f"got {tuple(attributes.shape)}"
+            )
         out = self(x)
         terms = {}
         for i, n in enumerate(self.attribute_names):
             target = attributes[:, i]
             if n in self.continuous:
-                terms[n] = F.mse_loss(out[n], target.float()) * 10.0  # x10: MSE on [0,1] is small next to CE
+                terms[n] = (
+                    F.mse_loss(out[n], target.float()) * 10.0
+                )  # x10: MSE on [0,1] is small next to CE
             else:
                 terms[n] = F.cross_entropy(out[n], target.long())
         return sum(terms.values()) / len(terms), {n: t.item() for n, t in terms.items()}

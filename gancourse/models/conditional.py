@@ -1,5 +1,7 @@
 """Conditional DCGAN: a generator told *which* attributes to draw, and a projection discriminator.
 
+Derived in lesson 05.
+
 Generator (conditioning by embedding concatenation, Mirza & Osindero 2014)::
 
     z (B, z_dim), labels (B, m) class indices of m categorical attributes
@@ -28,7 +30,9 @@ from .dcgan import Discriminator, Generator
 
 def _check_classes(classes, who: str) -> dict:
     if not isinstance(classes, dict) or not classes:
-        raise ValueError(f"{who}: classes must be a non-empty dict {{attribute name: number of classes}}, got {classes!r}")
+        raise ValueError(
+            f"{who}: classes must be a non-empty dict {{attribute name: number of classes}}, got {classes!r}"
+        )
     for name, k in classes.items():
         if not isinstance(k, int) or k < 2:
             raise ValueError(f"{who}: attribute {name!r} needs at least 2 classes, got {k!r}")
@@ -39,26 +43,43 @@ def _check_labels(labels, classes: dict, who: str) -> torch.Tensor:
     names = list(classes)
     if not isinstance(labels, torch.Tensor) or labels.dim() != 2 or labels.shape[1] != len(names):
         got = tuple(labels.shape) if isinstance(labels, torch.Tensor) else type(labels).__name__
-        raise ValueError(f"{who}: labels must be a (B, {len(names)}) tensor of class indices for {names}, got {got}. "
-                         "Make them with random_labels(n) or labels_from_attributes(attributes).")
+        raise ValueError(
+            f"{who}: labels must be a (B, {len(names)}) tensor of class indices for {names}, got {got}. "
+            "Make them with random_labels(n) or labels_from_attributes(attributes)."
+        )
     labels = labels.long()
     for j, (name, k) in enumerate(classes.items()):
         column = labels[:, j]
         if column.numel() and (column.min() < 0 or column.max() >= k):
-            raise ValueError(f"{who}: {name} labels must be class indices 0..{k - 1}, got values "
-                             f"{column.min().item()}..{column.max().item()}")
+            raise ValueError(
+                f"{who}: {name} labels must be class indices 0..{k - 1}, got values "
+                f"{column.min().item()}..{column.max().item()}"
+            )
     return labels
 
 
 class ConditionalGenerator(nn.Module):
     """``G(z, labels) -> images (B, channels, S, S)``; ``labels`` (B, m) index the classes of each attribute."""
 
-    def __init__(self, z_dim: int = 64, image_size: int = 64, channels: int = 3, width: int = 32,
-                 classes: dict | None = None, embed_dim: int = 16):
+    def __init__(
+        self,
+        z_dim: int = 64,
+        image_size: int = 64,
+        channels: int = 3,
+        width: int = 32,
+        classes: dict | None = None,
+        embed_dim: int = 16,
+    ):
         super().__init__()
         classes = _check_classes(classes, "ConditionalGenerator")
-        self.config = {"z_dim": z_dim, "image_size": image_size, "channels": channels, "width": width,
-                       "classes": classes, "embed_dim": embed_dim}
+        self.config = {
+            "z_dim": z_dim,
+            "image_size": image_size,
+            "channels": channels,
+            "width": width,
+            "classes": classes,
+            "embed_dim": embed_dim,
+        }
         self.z_dim, self.image_size, self.channels = z_dim, image_size, channels
         self.classes = classes
         self.class_names = list(classes)
@@ -66,21 +87,31 @@ class ConditionalGenerator(nn.Module):
         for embedding in self.embeddings.values():
             nn.init.normal_(embedding.weight, 0.0, 1.0)  # same scale as z
         # the DCGAN body sees one vector: z and the label embeddings side by side
-        self.body = Generator(z_dim=z_dim + len(classes) * embed_dim, image_size=image_size,
-                              channels=channels, width=width)
+        self.body = Generator(
+            z_dim=z_dim + len(classes) * embed_dim,
+            image_size=image_size,
+            channels=channels,
+            width=width,
+        )
 
     def embed(self, labels: torch.Tensor) -> torch.Tensor:
         """Label embeddings side by side: (B, m) -> (B, m * embed_dim)."""
         labels = _check_labels(labels, self.classes, "ConditionalGenerator")
-        return torch.cat([self.embeddings[n](labels[:, j]) for j, n in enumerate(self.class_names)], dim=1)
+        return torch.cat(
+            [self.embeddings[n](labels[:, j]) for j, n in enumerate(self.class_names)], dim=1
+        )
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         if not isinstance(z, torch.Tensor) or z.dim() != 2 or z.shape[1] != self.z_dim:
             got = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
-            raise ValueError(f"ConditionalGenerator expects z of shape (B, {self.z_dim}), got {got}")
+            raise ValueError(
+                f"ConditionalGenerator expects z of shape (B, {self.z_dim}), got {got}"
+            )
         labels = _check_labels(labels, self.classes, "ConditionalGenerator")
         if labels.shape[0] != z.shape[0]:
-            raise ValueError(f"z has {z.shape[0]} rows but labels have {labels.shape[0]}: one label row per latent")
+            raise ValueError(
+                f"z has {z.shape[0]} rows but labels have {labels.shape[0]}: one label row per latent"
+            )
         h = torch.cat([z, self.embed(labels)], dim=1)  # (B, z_dim + m * embed_dim)
         return self.body(h)  # (B, C, S, S)
 
@@ -111,24 +142,38 @@ class ConditionalGenerator(nn.Module):
                 value = faces.ATTRIBUTES[name].classes.index(value)
             row.append(int(value))
         if chosen:
-            raise ValueError(f"unknown attribute(s) {sorted(chosen)}; this generator is conditioned on {self.class_names}")
+            raise ValueError(
+                f"unknown attribute(s) {sorted(chosen)}; this generator is conditioned on {self.class_names}"
+            )
         return _check_labels(torch.tensor([row] * n), self.classes, "labels").to(
-            self.embeddings[self.class_names[0]].weight.device)
+            self.embeddings[self.class_names[0]].weight.device
+        )
 
 
 class ProjectionDiscriminator(nn.Module):
     """``D(x, labels) -> logits (B,)``: DCGAN features with spectral norm, plus one projection per attribute."""
 
-    def __init__(self, image_size: int = 64, channels: int = 3, width: int = 32, classes: dict | None = None):
+    def __init__(
+        self, image_size: int = 64, channels: int = 3, width: int = 32, classes: dict | None = None
+    ):
         super().__init__()
         classes = _check_classes(classes, "ProjectionDiscriminator")
-        self.config = {"image_size": image_size, "channels": channels, "width": width, "classes": classes}
+        self.config = {
+            "image_size": image_size,
+            "channels": channels,
+            "width": width,
+            "classes": classes,
+        }
         self.classes, self.class_names = classes, list(classes)
-        base = Discriminator(image_size=image_size, channels=channels, width=width, spectral_norm=True)
+        base = Discriminator(
+            image_size=image_size, channels=channels, width=width, spectral_norm=True
+        )
         self.body = base.blocks[:-1]  # (B, C, S, S) -> (B, F, 4, 4), F = width * S / 8
         features = width * image_size // 8
         self.psi = spectral_norm(nn.Linear(features, 1))  # unconditional score
-        self.projections = nn.ModuleDict({n: spectral_norm(nn.Embedding(k, features)) for n, k in classes.items()})
+        self.projections = nn.ModuleDict(
+            {n: spectral_norm(nn.Embedding(k, features)) for n, k in classes.items()}
+        )
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         labels = _check_labels(labels, self.classes, "ProjectionDiscriminator")

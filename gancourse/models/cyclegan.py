@@ -1,4 +1,4 @@
-"""CycleGAN (Zhu et al., 2017): image-to-image translation *without* pairs.
+"""CycleGAN (Zhu et al., 2017): image-to-image translation *without* pairs. Lesson 09.
 
 Two generators, ``G: A -> B`` (photo -> painting) and ``F: B -> A``, and two discriminators that
 judge each domain alone. Without pairs nothing says *which* painting a photo should become; the
@@ -44,7 +44,9 @@ def ls_loss(pred: torch.Tensor, target: float) -> torch.Tensor:
 def cycle_loss(real: torch.Tensor, reconstructed: torch.Tensor) -> torch.Tensor:
     """``|F(G(a)) - a|_1``: compare the round trip with the *original* input."""
     if real.shape != reconstructed.shape:
-        raise ValueError(f"real {tuple(real.shape)} and reconstructed {tuple(reconstructed.shape)} differ in shape")
+        raise ValueError(
+            f"real {tuple(real.shape)} and reconstructed {tuple(reconstructed.shape)} differ in shape"
+        )
     return F.l1_loss(reconstructed, real)
 
 
@@ -53,15 +55,30 @@ def identity_loss(real: torch.Tensor, same: torch.Tensor) -> torch.Tensor:
     return F.l1_loss(same, real)
 
 
-def generator_loss(model: CycleGAN, D_a: nn.Module, D_b: nn.Module, a: torch.Tensor, b: torch.Tensor,
-                   lambda_cyc: float = 10.0, lambda_id: float = 5.0) -> tuple[torch.Tensor, dict, tuple]:
+def generator_loss(
+    model: CycleGAN,
+    D_a: nn.Module,
+    D_b: nn.Module,
+    a: torch.Tensor,
+    b: torch.Tensor,
+    lambda_cyc: float = 10.0,
+    lambda_id: float = 5.0,
+) -> tuple[torch.Tensor, dict, tuple]:
     """Total generator loss (see module docstring); returns (loss, terms, (fake_b, fake_a))."""
     fake_b, fake_a = model.G_ab(a), model.G_ba(b)
     adv = ls_loss(D_b(fake_b), 1.0) + ls_loss(D_a(fake_a), 1.0)
     cyc = cycle_loss(a, model.G_ba(fake_b)) + cycle_loss(b, model.G_ab(fake_a))
-    idt = identity_loss(b, model.G_ab(b)) + identity_loss(a, model.G_ba(a)) if lambda_id else torch.zeros(())
+    idt = (
+        identity_loss(b, model.G_ab(b)) + identity_loss(a, model.G_ba(a))
+        if lambda_id
+        else torch.zeros(())
+    )
     total = adv + lambda_cyc * cyc + lambda_id * idt
-    return total, {"adv": adv.item(), "cycle": cyc.item(), "identity": float(idt.detach())}, (fake_b, fake_a)
+    return (
+        total,
+        {"adv": adv.item(), "cycle": cyc.item(), "identity": float(idt.detach())},
+        (fake_b, fake_a),
+    )
 
 
 def discriminator_loss(D: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -71,11 +88,22 @@ def discriminator_loss(D: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> 
 
 def make_discriminators(width: int = 32) -> tuple[PatchDiscriminator, PatchDiscriminator]:
     """(D_a, D_b): unconditional PatchGANs, one per domain."""
-    return PatchDiscriminator(width, conditional=False), PatchDiscriminator(width, conditional=False)
+    return PatchDiscriminator(width, conditional=False), PatchDiscriminator(
+        width, conditional=False
+    )
 
 
-def train_step(model: CycleGAN, D_a, D_b, opt_g, opt_d, a: torch.Tensor, b: torch.Tensor,
-               lambda_cyc: float = 10.0, lambda_id: float = 5.0) -> dict:
+def train_step(
+    model: CycleGAN,
+    D_a,
+    D_b,
+    opt_g,
+    opt_d,
+    a: torch.Tensor,
+    b: torch.Tensor,
+    lambda_cyc: float = 10.0,
+    lambda_id: float = 5.0,
+) -> dict:
     """One CycleGAN step on unpaired batches a (photos) and b (paintings): generators, then both Ds."""
     for p in list(D_a.parameters()) + list(D_b.parameters()):
         p.requires_grad_(False)

@@ -55,6 +55,19 @@ def dcgan_init(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
+def block_shapes(model: nn.Module, x: torch.Tensor) -> list[tuple[int, ...]]:
+    """The output shape of each of ``model.blocks`` on ``x`` (eval mode, no gradients)."""
+    out = []
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        for block in model.blocks:
+            x = block(x)
+            out.append(tuple(x.shape))
+    model.train(was_training)
+    return out
+
+
 class Generator(nn.Module):
     """DCGAN generator ``G: z (B, z_dim) -> images (B, channels, image_size, image_size)`` in [-1, 1]."""
 
@@ -62,7 +75,12 @@ class Generator(nn.Module):
         super().__init__()
         _check_positive("Generator", z_dim=z_dim, channels=channels, width=width)
         k = _check_size(image_size, "Generator")
-        self.config = {"z_dim": z_dim, "image_size": image_size, "channels": channels, "width": width}
+        self.config = {
+            "z_dim": z_dim,
+            "image_size": image_size,
+            "channels": channels,
+            "width": width,
+        }
         self.z_dim, self.image_size, self.channels = z_dim, image_size, channels
 
         c = width * 2 ** (k - 3)  # channels at 4x4, e.g. 512 for 64 px with width 64
@@ -74,7 +92,9 @@ class Generator(nn.Module):
         for _ in range(k - 3):  # each: (B, c, s, s) -> (B, c/2, 2s, 2s), until (B, width, S/2, S/2)
             blocks.append(
                 nn.Sequential(
-                    nn.ConvTranspose2d(c, c // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(c // 2), nn.ReLU(True)
+                    nn.ConvTranspose2d(c, c // 2, 4, 2, 1, bias=False),
+                    nn.BatchNorm2d(c // 2),
+                    nn.ReLU(True),
                 )
             )
             c //= 2
@@ -86,7 +106,9 @@ class Generator(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         if not isinstance(z, torch.Tensor):
-            raise TypeError(f"Generator expects a latent tensor (B, {self.z_dim}), got {type(z).__name__}")
+            raise TypeError(
+                f"Generator expects a latent tensor (B, {self.z_dim}), got {type(z).__name__}"
+            )
         if z.dim() == 4 and z.shape[2:] == (1, 1):
             z = z.flatten(1)
         if z.dim() != 2 or z.shape[1] != self.z_dim:
@@ -100,15 +122,7 @@ class Generator(nn.Module):
     def shapes(self, batch: int = 1) -> list[tuple[int, ...]]:
         """Output shape of every block, e.g. [(1, 256, 4, 4), (1, 128, 8, 8), ..., (1, 3, 32, 32)]."""
         x = torch.zeros(batch, self.z_dim, 1, 1, device=next(self.parameters()).device)
-        out = []
-        was_training = self.training
-        self.eval()
-        with torch.no_grad():
-            for block in self.blocks:
-                x = block(x)
-                out.append(tuple(x.shape))
-        self.train(was_training)
-        return out
+        return block_shapes(self, x)
 
 
 class Discriminator(nn.Module):
@@ -128,8 +142,11 @@ class Discriminator(nn.Module):
         if batch_norm is None:
             batch_norm = not spectral_norm
         self.config = {
-            "image_size": image_size, "channels": channels, "width": width,
-            "spectral_norm": bool(spectral_norm), "batch_norm": bool(batch_norm),
+            "image_size": image_size,
+            "channels": channels,
+            "width": width,
+            "spectral_norm": bool(spectral_norm),
+            "batch_norm": bool(batch_norm),
         }
         self.image_size, self.channels = image_size, channels
         wrap = _sn if spectral_norm else (lambda m: m)
@@ -143,7 +160,9 @@ class Discriminator(nn.Module):
         blocks = [  # (B, channels, S, S) -> (B, width, S/2, S/2), no BatchNorm on the first layer
             nn.Sequential(conv(channels, c, 2, 1), nn.LeakyReLU(0.2, True))
         ]
-        for _ in range(k - 3):  # each: (B, c, s, s) -> (B, 2c, s/2, s/2), until (B, w*2^(k-3), 4, 4)
+        for _ in range(
+            k - 3
+        ):  # each: (B, c, s, s) -> (B, 2c, s/2, s/2), until (B, w*2^(k-3), 4, 4)
             norm = [nn.BatchNorm2d(2 * c)] if batch_norm else []
             blocks.append(nn.Sequential(conv(c, 2 * c, 2, 1), *norm, nn.LeakyReLU(0.2, True)))
             c *= 2
@@ -156,7 +175,9 @@ class Discriminator(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         expected = (self.channels, self.image_size, self.image_size)
         if not isinstance(x, torch.Tensor):
-            raise TypeError(f"Discriminator expects images (B, {', '.join(map(str, expected))}), got {type(x).__name__}")
+            raise TypeError(
+                f"Discriminator expects images (B, {', '.join(map(str, expected))}), got {type(x).__name__}"
+            )
         if x.dim() != 4 or tuple(x.shape[1:]) != expected:
             hint = ""
             if x.dim() == 4 and x.shape[-1] == self.channels and x.shape[1] != self.channels:
@@ -164,22 +185,23 @@ class Discriminator(nn.Module):
             elif x.dim() == 4 and x.shape[1] != self.channels:
                 hint = f" This discriminator was built with channels={self.channels}."
             elif x.dim() == 4:
-                hint = (f" This discriminator was built with image_size={self.image_size}: resize the images "
-                        "or build Discriminator(image_size=...) to match.")
-            raise ValueError(f"Discriminator expects images of shape (B, {', '.join(map(str, expected))}), "
-                             f"got {tuple(x.shape)}.{hint}")
+                hint = (
+                    f" This discriminator was built with image_size={self.image_size}: resize the images "
+                    "or build Discriminator(image_size=...) to match."
+                )
+            raise ValueError(
+                f"Discriminator expects images of shape (B, {', '.join(map(str, expected))}), "
+                f"got {tuple(x.shape)}.{hint}"
+            )
         return self.blocks(x).flatten()  # (B,)
 
     def shapes(self, batch: int = 1) -> list[tuple[int, ...]]:
         """Output shape of every block, e.g. [(1, 64, 16, 16), (1, 128, 8, 8), (1, 256, 4, 4), (1, 1, 1, 1)]."""
-        x = torch.zeros(batch, self.channels, self.image_size, self.image_size,
-                        device=next(self.parameters()).device)
-        out = []
-        was_training = self.training
-        self.eval()
-        with torch.no_grad():
-            for block in self.blocks:
-                x = block(x)
-                out.append(tuple(x.shape))
-        self.train(was_training)
-        return out
+        x = torch.zeros(
+            batch,
+            self.channels,
+            self.image_size,
+            self.image_size,
+            device=next(self.parameters()).device,
+        )
+        return block_shapes(self, x)

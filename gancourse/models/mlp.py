@@ -14,7 +14,9 @@ from torch import nn
 
 def _check_2d(x: torch.Tensor, width: int, what: str, arg: str) -> None:
     if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{what} expects a torch.Tensor of shape (B, {width}), got {type(x).__name__}")
+        raise TypeError(
+            f"{what} expects a torch.Tensor of shape (B, {width}), got {type(x).__name__}"
+        )
     if x.dim() != 2 or x.shape[1] != width:
         raise ValueError(
             f"{what} expects {arg} of shape (B, {width}), got {tuple(x.shape)}. "
@@ -37,7 +39,12 @@ class MLPGenerator(nn.Module):
 
     def __init__(self, z_dim: int = 2, out_dim: int = 2, hidden: int = 128, depth: int = 3):
         super().__init__()
-        for name, value in {"z_dim": z_dim, "out_dim": out_dim, "hidden": hidden, "depth": depth}.items():
+        for name, value in {
+            "z_dim": z_dim,
+            "out_dim": out_dim,
+            "hidden": hidden,
+            "depth": depth,
+        }.items():
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"MLPGenerator: {name} must be a positive int, got {value!r}")
         self.config = {"z_dim": z_dim, "out_dim": out_dim, "hidden": hidden, "depth": depth}

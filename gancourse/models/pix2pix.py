@@ -1,5 +1,7 @@
 """pix2pix (Isola et al., 2017): paired image-to-image translation with a conditional GAN.
 
+Derived in lesson 09.
+
 - **Generator**: a U-Net. An encoder halves the size ``depth`` times, a decoder doubles it back, and
   each decoder level also gets the encoder's features of the same size (*skip connections*), so
   the fine layout of the input reaches the output directly: only the *look* has to be learned.
@@ -39,8 +41,11 @@ def _down(cin, cout, norm=True):
 
 
 def _up(cin, cout):
-    return nn.Sequential(nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False), nn.InstanceNorm2d(cout, affine=True),
-                         nn.ReLU(True))
+    return nn.Sequential(
+        nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False),
+        nn.InstanceNorm2d(cout, affine=True),
+        nn.ReLU(True),
+    )
 
 
 class UNetGenerator(nn.Module):
@@ -52,9 +57,11 @@ class UNetGenerator(nn.Module):
             raise ValueError(f"UNetGenerator: depth must be an int >= 2, got {depth!r}")
         self.config = {"width": width, "depth": depth}
         self.depth = depth
-        chans = [min(width * 2 ** i, 4 * width) for i in range(depth)]  # w, 2w, 4w, 4w, ...
-        self.downs = nn.ModuleList([_down(3, chans[0], norm=False)] +
-                                   [_down(chans[i - 1], chans[i], norm=0 < i < depth - 1) for i in range(1, depth)])
+        chans = [min(width * 2**i, 4 * width) for i in range(depth)]  # w, 2w, 4w, 4w, ...
+        self.downs = nn.ModuleList(
+            [_down(3, chans[0], norm=False)]
+            + [_down(chans[i - 1], chans[i], norm=0 < i < depth - 1) for i in range(1, depth)]
+        )
         ups = []
         for i in range(depth - 1, 0, -1):  # decoder level i: from level i (+ skip) to level i - 1
             cin = chans[i] if i == depth - 1 else 2 * chans[i]
@@ -64,11 +71,15 @@ class UNetGenerator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 4 or x.shape[1] != 3:
-            raise ValueError(f"UNetGenerator expects images (B, 3, H, W) in [-1, 1], got {tuple(x.shape)}")
-        m = 2 ** self.depth
+            raise ValueError(
+                f"UNetGenerator expects images (B, 3, H, W) in [-1, 1], got {tuple(x.shape)}"
+            )
+        m = 2**self.depth
         if x.shape[-1] % m or x.shape[-2] % m:
-            raise ValueError(f"UNetGenerator(depth={self.depth}) needs H and W divisible by {m}, got "
-                             f"{tuple(x.shape[-2:])}; pad or resize the image")
+            raise ValueError(
+                f"UNetGenerator(depth={self.depth}) needs H and W divisible by {m}, got "
+                f"{tuple(x.shape[-2:])}; pad or resize the image"
+            )
         skips, h = [], x
         for down in self.downs:
             h = down(h)
@@ -91,10 +102,15 @@ class PatchDiscriminator(nn.Module):
         self.conditional = conditional
         cin = 6 if conditional else 3
         self.net = nn.Sequential(
-            nn.Conv2d(cin, width, 4, 2, 1), nn.LeakyReLU(0.2, True),                                   # (B, w, H/2)
-            nn.Conv2d(width, 2 * width, 4, 2, 1), nn.InstanceNorm2d(2 * width, affine=True), nn.LeakyReLU(0.2, True),
-            nn.Conv2d(2 * width, 4 * width, 3, 1, 1), nn.InstanceNorm2d(4 * width, affine=True), nn.LeakyReLU(0.2, True),
-            nn.Conv2d(4 * width, 1, 3, 1, 0),                                                          # (B, 1, H/4-2)
+            nn.Conv2d(cin, width, 4, 2, 1),
+            nn.LeakyReLU(0.2, True),  # (B, w, H/2)
+            nn.Conv2d(width, 2 * width, 4, 2, 1),
+            nn.InstanceNorm2d(2 * width, affine=True),
+            nn.LeakyReLU(0.2, True),
+            nn.Conv2d(2 * width, 4 * width, 3, 1, 1),
+            nn.InstanceNorm2d(4 * width, affine=True),
+            nn.LeakyReLU(0.2, True),
+            nn.Conv2d(4 * width, 1, 3, 1, 0),  # (B, 1, H/4-2)
         )
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
@@ -107,21 +123,27 @@ class PatchDiscriminator(nn.Module):
 
 def discriminator_loss(d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
     """``BCE(D(x, y), 1) + BCE(D(x, G(x)), 0)``, averaged over patches (logits in, any shape)."""
-    return (F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real))
-            + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake)))
+    return F.binary_cross_entropy_with_logits(
+        d_real, torch.ones_like(d_real)
+    ) + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
 
 
-def generator_loss(d_fake: torch.Tensor, fake: torch.Tensor, target: torch.Tensor,
-                   l1_weight: float = 100.0) -> tuple[torch.Tensor, dict]:
+def generator_loss(
+    d_fake: torch.Tensor, fake: torch.Tensor, target: torch.Tensor, l1_weight: float = 100.0
+) -> tuple[torch.Tensor, dict]:
     """pix2pix generator loss ``BCE(D(x, G(x)), 1) + lambda |G(x) - y|_1``; returns (loss, terms)."""
     if fake.shape != target.shape:
-        raise ValueError(f"fake {tuple(fake.shape)} and target {tuple(target.shape)} must have the same shape")
+        raise ValueError(
+            f"fake {tuple(fake.shape)} and target {tuple(target.shape)} must have the same shape"
+        )
     adv = F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))
     l1 = F.l1_loss(fake, target)
     return adv + l1_weight * l1, {"adv": adv.item(), "l1": l1.item()}
 
 
-def train_step(G, D, opt_g, opt_d, x: torch.Tensor, y: torch.Tensor, l1_weight: float = 100.0) -> dict:
+def train_step(
+    G, D, opt_g, opt_d, x: torch.Tensor, y: torch.Tensor, l1_weight: float = 100.0
+) -> dict:
     """One pix2pix step on a batch of pairs (x photo, y painting): D first, then G."""
     fake = G(x)
     d_loss = discriminator_loss(D(x, y), D(x, fake.detach()))

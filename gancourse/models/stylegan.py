@@ -1,5 +1,7 @@
 """A small style-based generator (StyleGAN, Karras et al. 2019; modulated convs of StyleGAN2, 2020).
 
+Derived in lesson 08 (mapping network, modulation, style mixing by layer).
+
 Three ideas separate it from a DCGAN generator:
 
 1. **Mapping network** ``f: z -> w``, an MLP. ``z ~ N(0, I)`` must fill a round ball; ``w`` need
@@ -76,18 +78,26 @@ class ModulatedConv(nn.Module):
 
     def __init__(self, cin: int, cout: int, w_dim: int, demodulate: bool = True, kernel: int = 3):
         super().__init__()
-        self.weight = nn.Parameter(torch.randn(cout, cin, kernel, kernel) / math.sqrt(cin * kernel * kernel))
+        self.weight = nn.Parameter(
+            torch.randn(cout, cin, kernel, kernel) / math.sqrt(cin * kernel * kernel)
+        )
         self.affine = nn.Linear(w_dim, cin)
-        nn.init.normal_(self.affine.weight, std=1.0 / math.sqrt(w_dim))  # styles vary with w from the start
+        nn.init.normal_(
+            self.affine.weight, std=1.0 / math.sqrt(w_dim)
+        )  # styles vary with w from the start
         nn.init.ones_(self.affine.bias)  # ... around "scale 1": an ordinary conv
         self.demodulate, self.padding = demodulate, kernel // 2
 
     def forward(self, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
         s = self.affine(w)  # (B, cin)
-        out = F.conv2d(x * s[:, :, None, None], self.weight, padding=self.padding)  # (B, cout, H, W)
+        out = F.conv2d(
+            x * s[:, :, None, None], self.weight, padding=self.padding
+        )  # (B, cout, H, W)
         if self.demodulate:
             # sqrt(sum_{i,k} (s_i w_oik)^2): the output std of channel o for unit-variance inputs
-            d = torch.rsqrt((s[:, None, :] ** 2 * self.weight.pow(2).sum((2, 3))[None]).sum(2) + 1e-8)  # (B, cout)
+            d = torch.rsqrt(
+                (s[:, None, :] ** 2 * self.weight.pow(2).sum((2, 3))[None]).sum(2) + 1e-8
+            )  # (B, cout)
             out = out * d[:, :, None, None]
         return out
 
@@ -105,7 +115,9 @@ class StyleLayer(nn.Module):
         x = self.conv(x, w)
         if self.noise_strength is not None:
             if noise is None:
-                noise = torch.randn(x.shape[0], 1, x.shape[2], x.shape[3], device=x.device, dtype=x.dtype)
+                noise = torch.randn(
+                    x.shape[0], 1, x.shape[2], x.shape[3], device=x.device, dtype=x.dtype
+                )
             x = x + self.noise_strength * noise
         return F.leaky_relu(x + self.bias[None, :, None, None], 0.2)
 
@@ -116,28 +128,53 @@ class StyleGenerator(nn.Module):
     ``channels`` lists the width at 4x4, 8x8, ... up to ``image_size`` (one entry per resolution).
     """
 
-    def __init__(self, z_dim: int = 64, w_dim: int = 64, image_size: int = 32, channels=(128, 128, 64, 32),
-                 mapping_depth: int = 4, noise: bool = True):
+    def __init__(
+        self,
+        z_dim: int = 64,
+        w_dim: int = 64,
+        image_size: int = 32,
+        channels=(128, 128, 64, 32),
+        mapping_depth: int = 4,
+        noise: bool = True,
+    ):
         super().__init__()
-        _check_int("StyleGenerator", z_dim=z_dim, w_dim=w_dim, image_size=image_size, mapping_depth=mapping_depth)
+        _check_int(
+            "StyleGenerator",
+            z_dim=z_dim,
+            w_dim=w_dim,
+            image_size=image_size,
+            mapping_depth=mapping_depth,
+        )
         if image_size < 8 or image_size & (image_size - 1):
-            raise ValueError(f"StyleGenerator: image_size must be a power of two >= 8, got {image_size}")
+            raise ValueError(
+                f"StyleGenerator: image_size must be a power of two >= 8, got {image_size}"
+            )
         resolutions = int(math.log2(image_size)) - 1  # 4, 8, ..., image_size
         channels = list(channels)
         if len(channels) != resolutions:
-            raise ValueError(f"StyleGenerator: channels needs one width per resolution 4..{image_size} "
-                             f"({resolutions} numbers), got {channels}")
-        self.config = {"z_dim": z_dim, "w_dim": w_dim, "image_size": image_size, "channels": channels,
-                       "mapping_depth": mapping_depth, "noise": noise}
+            raise ValueError(
+                f"StyleGenerator: channels needs one width per resolution 4..{image_size} "
+                f"({resolutions} numbers), got {channels}"
+            )
+        self.config = {
+            "z_dim": z_dim,
+            "w_dim": w_dim,
+            "image_size": image_size,
+            "channels": channels,
+            "mapping_depth": mapping_depth,
+            "noise": noise,
+        }
         self.z_dim, self.w_dim, self.image_size = z_dim, w_dim, image_size
         self.mapping = MappingNetwork(z_dim, w_dim, mapping_depth)
         self.const = nn.Parameter(torch.randn(1, channels[0], 4, 4))  # (1, C4, 4, 4)
         layers = [StyleLayer(channels[0], channels[0], w_dim, noise)]
         self.layer_resolution = [4]
         for r in range(1, resolutions):
-            layers += [StyleLayer(channels[r - 1], channels[r], w_dim, noise),
-                       StyleLayer(channels[r], channels[r], w_dim, noise)]
-            self.layer_resolution += [4 * 2 ** r] * 2
+            layers += [
+                StyleLayer(channels[r - 1], channels[r], w_dim, noise),
+                StyleLayer(channels[r], channels[r], w_dim, noise),
+            ]
+            self.layer_resolution += [4 * 2**r] * 2
         self.layers = nn.ModuleList(layers)
         self.to_rgb = ModulatedConv(channels[-1], 3, w_dim, demodulate=False, kernel=1)
         self.rgb_bias = nn.Parameter(torch.zeros(3))
@@ -154,7 +191,9 @@ class StyleGenerator(nn.Module):
     def map(self, z: torch.Tensor, psi: float = 1.0) -> torch.Tensor:
         """w (B, w_dim) for z, truncated: ``w_avg + psi (w - w_avg)``."""
         w = self.mapping(self._check_z(z))
-        return w if psi == 1.0 else truncate(w, psi, self.w_avg)
+        if not 0.0 <= float(psi) <= 1.5:
+            raise ValueError(f"psi must be in [0, 1.5] (1 = no truncation), got {psi}")
+        return w if psi == 1.0 else self.w_avg + psi * (w - self.w_avg)  # editing.truncate in w
 
     def broadcast(self, w: torch.Tensor) -> torch.Tensor:
         """(B, w_dim) -> ws (B, num_layers, w_dim): the same style for every layer."""
@@ -172,12 +211,16 @@ class StyleGenerator(nn.Module):
     def synthesis(self, ws: torch.Tensor, noise_seed: int | None = None) -> torch.Tensor:
         """ws (B, num_layers, w_dim) -> images (B, 3, S, S). ``noise_seed`` fixes the noise maps."""
         if ws.dim() != 3 or ws.shape[1:] != (self.num_layers, self.w_dim):
-            raise ValueError(f"ws must have shape (B, {self.num_layers}, {self.w_dim}), got {tuple(ws.shape)}")
+            raise ValueError(
+                f"ws must have shape (B, {self.num_layers}, {self.w_dim}), got {tuple(ws.shape)}"
+            )
         g = None if noise_seed is None else torch.Generator().manual_seed(noise_seed)
         x = self.const.expand(ws.shape[0], -1, -1, -1)  # (B, C4, 4, 4)
         for i, layer in enumerate(self.layers):
             if x.shape[-1] < self.layer_resolution[i]:
-                x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)  # (B, C, 2H, 2W)
+                x = F.interpolate(
+                    x, scale_factor=2, mode="bilinear", align_corners=False
+                )  # (B, C, 2H, 2W)
             noise = None
             if g is not None:
                 noise = torch.randn(x.shape[0], 1, x.shape[2], x.shape[3], generator=g).to(x.device)
@@ -185,7 +228,9 @@ class StyleGenerator(nn.Module):
         rgb = self.to_rgb(x, ws[:, -1]) + self.rgb_bias[None, :, None, None]  # (B, 3, S, S)
         return torch.tanh(rgb)
 
-    def forward(self, z: torch.Tensor, psi: float = 1.0, noise_seed: int | None = None) -> torch.Tensor:
+    def forward(
+        self, z: torch.Tensor, psi: float = 1.0, noise_seed: int | None = None
+    ) -> torch.Tensor:
         return self.synthesis(self.broadcast(self.map(z, psi)), noise_seed)
 
     def layer_ranges(self) -> dict[str, range]:
@@ -194,15 +239,11 @@ class StyleGenerator(nn.Module):
         coarse = [i for i, r in enumerate(res) if r <= 8]
         middle = [i for i, r in enumerate(res) if r == 16]
         fine = [i for i, r in enumerate(res) if r > 16]
-        return {"coarse": range(coarse[0], coarse[-1] + 1), "middle": range(middle[0], middle[-1] + 1) if middle
-                else range(0), "fine": range(fine[0], fine[-1] + 1) if fine else range(0)}
-
-
-def truncate(w: torch.Tensor, psi: float, w_avg: torch.Tensor) -> torch.Tensor:
-    """Truncation trick in w: ``w' = w_avg + psi (w - w_avg)``; psi=1 is no-op, psi=0 the average face."""
-    if not 0.0 <= float(psi) <= 1.5:
-        raise ValueError(f"psi must be in [0, 1.5] (1 = no truncation), got {psi}")
-    return w_avg + psi * (w - w_avg)
+        return {
+            "coarse": range(coarse[0], coarse[-1] + 1),
+            "middle": range(middle[0], middle[-1] + 1) if middle else range(0),
+            "fine": range(fine[0], fine[-1] + 1) if fine else range(0),
+        }
 
 
 def mix_styles(w_a: torch.Tensor, w_b: torch.Tensor, layers, num_layers: int) -> torch.Tensor:
@@ -211,7 +252,9 @@ def mix_styles(w_a: torch.Tensor, w_b: torch.Tensor, layers, num_layers: int) ->
     ``mix_styles(wA, wB, range(3, 7), 7)``: A's coarse styles (layers 0-2), B's finer ones.
     """
     if w_a.shape != w_b.shape or w_a.dim() != 2:
-        raise ValueError(f"w_a and w_b must both be (B, w_dim), got {tuple(w_a.shape)} and {tuple(w_b.shape)}")
+        raise ValueError(
+            f"w_a and w_b must both be (B, w_dim), got {tuple(w_a.shape)} and {tuple(w_b.shape)}"
+        )
     layers = list(layers)
     bad = [i for i in layers if not 0 <= i < num_layers]
     if bad:
@@ -221,8 +264,14 @@ def mix_styles(w_a: torch.Tensor, w_b: torch.Tensor, layers, num_layers: int) ->
     return torch.where(take_b[None, :, None], w_b[:, None, :], w_a[:, None, :])  # (B, L, w_dim)
 
 
-def style_mix(G: StyleGenerator, z_a: torch.Tensor, z_b: torch.Tensor, crossover: int, psi: float = 1.0,
-              noise_seed: int | None = 0) -> torch.Tensor:
+def style_mix(
+    G: StyleGenerator,
+    z_a: torch.Tensor,
+    z_b: torch.Tensor,
+    crossover: int,
+    psi: float = 1.0,
+    noise_seed: int | None = 0,
+) -> torch.Tensor:
     """Images with A's styles in layers ``< crossover`` (coarse) and B's from ``crossover`` on (fine)."""
     if not 0 <= crossover <= G.num_layers:
         raise ValueError(f"crossover must be in 0..{G.num_layers}, got {crossover}")

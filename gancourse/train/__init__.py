@@ -21,5 +21,19 @@ from gancourse.train.loop import STOP, check_finite, fit, request_stop
 from gancourse.train.state import EMA, Every, SampleGrid, TrainState, generate
 from gancourse.train.steps import WithLabels, d_step, frozen, g_step, style_mixed
 
-__all__ = ["EMA", "STOP", "Every", "SampleGrid", "TrainState", "WithLabels", "check_finite",
-           "d_step", "fit", "frozen", "g_step", "generate", "request_stop", "style_mixed"]
+__all__ = [
+    "EMA",
+    "STOP",
+    "Every",
+    "SampleGrid",
+    "TrainState",
+    "WithLabels",
+    "check_finite",
+    "d_step",
+    "fit",
+    "frozen",
+    "g_step",
+    "generate",
+    "request_stop",
+    "style_mixed",
+]

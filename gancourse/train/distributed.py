@@ -76,8 +76,12 @@ class GradientAverager:
             self.handles.append(opt.register_step_pre_hook(self._average))
 
     def _average(self, optimizer, args, kwargs) -> None:
-        grads = [p.grad for group in optimizer.param_groups for p in group["params"]
-                 if p.grad is not None]
+        grads = [
+            p.grad
+            for group in optimizer.param_groups
+            for p in group["params"]
+            if p.grad is not None
+        ]
         if not grads:
             return
         flat = torch.cat([g.reshape(-1) for g in grads])
@@ -85,7 +89,7 @@ class GradientAverager:
         flat /= self.world
         offset = 0
         for g in grads:
-            g.copy_(flat[offset:offset + g.numel()].view_as(g))
+            g.copy_(flat[offset : offset + g.numel()].view_as(g))
             offset += g.numel()
 
     def reduce_values(self, values: dict, stop: bool) -> tuple[dict[str, float], bool]:
@@ -98,7 +102,9 @@ class GradientAverager:
         else:
             stacked = torch.zeros(0)
         if self.world > 1:
-            flags = torch.cat([stacked.to(self.comm), torch.tensor([float(stop)], device=self.comm)])
+            flags = torch.cat(
+                [stacked.to(self.comm), torch.tensor([float(stop)], device=self.comm)]
+            )
             dist.all_reduce(flags)
             stop = bool(flags[-1] > 0)
             stacked = flags[:-1] / self.world

@@ -18,13 +18,13 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from gancourse import checkpoint as ckpt
+from gancourse.runtime import device_of
 from gancourse.train import distributed
 from gancourse.train.state import EMA, TrainState, call_callback
 from gancourse.train.steps import (
     WithLabels,
     autocast,
     d_step,
-    device_of,
     g_step,
     loss_fns,
     style_mixed,
@@ -42,7 +42,6 @@ def request_stop(*_) -> None:
     STOP.set()
 
 
-
 # ----------------------------------------------------------------------------- data
 def _batches(data, batch_size: int, generator: torch.Generator):
     """Turn ``data`` into an endless source of batches (a tensor, or a tuple of tensors).
@@ -55,8 +54,10 @@ def _batches(data, batch_size: int, generator: torch.Generator):
     if isinstance(data, tuple) and data and all(isinstance(t, torch.Tensor) for t in data):
         n = data[0].shape[0]
         if any(t.shape[0] != n for t in data):
-            raise ValueError(f"the tensors of a data tuple need the same length, got "
-                             f"{[t.shape[0] for t in data]}")
+            raise ValueError(
+                f"the tensors of a data tuple need the same length, got "
+                f"{[t.shape[0] for t in data]}"
+            )
         if n == 0:
             raise ValueError("the data tensors are empty: there is nothing to train on")
         while True:
@@ -64,8 +65,10 @@ def _batches(data, batch_size: int, generator: torch.Generator):
             yield tuple(t[index] for t in data)
     elif isinstance(data, torch.Tensor):
         if data.dim() < 2 or data.shape[0] == 0:
-            raise ValueError(f"a data tensor must be (N, ...) with N >= 1 examples, "
-                             f"got shape {tuple(data.shape)}")
+            raise ValueError(
+                f"a data tensor must be (N, ...) with N >= 1 examples, "
+                f"got shape {tuple(data.shape)}"
+            )
         while True:
             yield data[torch.randint(data.shape[0], (batch_size,), generator=generator)]
     elif callable(data):
@@ -80,20 +83,26 @@ def _batches(data, batch_size: int, generator: torch.Generator):
             if count == 0:
                 raise ValueError("the data iterable is empty: it produced no batch")
     else:
-        raise TypeError("data must be a tensor (N, ...), a tuple of tensors, a callable "
-                        "data(batch_size) -> batch, or an iterable of batches (e.g. a DataLoader); "
-                        f"got {type(data).__name__}")
+        raise TypeError(
+            "data must be a tensor (N, ...), a tuple of tensors, a callable "
+            "data(batch_size) -> batch, or an iterable of batches (e.g. a DataLoader); "
+            f"got {type(data).__name__}"
+        )
 
 
 def _check_real(real, step):
     if not isinstance(real, torch.Tensor) or not real.is_floating_point():
         dtype = f" of dtype {real.dtype}" if isinstance(real, torch.Tensor) else ""
-        raise TypeError(f"step {step}: the data gave {type(real).__name__}{dtype}; a real batch "
-                        "must be a float tensor (B, ...), images in [-1, 1]")
+        raise TypeError(
+            f"step {step}: the data gave {type(real).__name__}{dtype}; a real batch "
+            "must be a float tensor (B, ...), images in [-1, 1]"
+        )
     if step == 1 and real.dim() == 4 and real.abs().max() > 1.001:
-        raise ValueError(f"step 1: real images must be in [-1, 1] like G's tanh output, got values "
-                         f"in [{real.min():.3g}, {real.max():.3g}]. Scale them first, e.g. "
-                         "x / 127.5 - 1 for [0, 255] or x * 2 - 1 for [0, 1].")
+        raise ValueError(
+            f"step 1: real images must be in [-1, 1] like G's tanh output, got values "
+            f"in [{real.min():.3g}, {real.max():.3g}]. Scale them first, e.g. "
+            "x / 127.5 - 1 for [0, 255] or x * 2 - 1 for [0, 1]."
+        )
 
 
 def check_finite(step: int, values: dict) -> None:
@@ -106,7 +115,8 @@ def check_finite(step: int, values: dict) -> None:
                 "unusable. Try a lower learning rate (lr_g/lr_d), a stabiliser (spectral_norm, "
                 "gp_weight, r1_weight), another loss, or check the data for NaN/inf values; "
                 "resume from the last checkpoint if you saved one (it was written before this "
-                "step, so it is clean).")
+                "step, so it is clean)."
+            )
 
 
 @contextlib.contextmanager
@@ -123,17 +133,43 @@ def _stop_signal():
 
 
 # ----------------------------------------------------------------------------- fit
-def fit(G: nn.Module, D: nn.Module | None, data, steps: int, *, batch_size: int = 64, loss="bce",
-        lr_g: float = 2e-4, lr_d: float = 2e-4, betas=(0.5, 0.999), d_steps: int = 1,
-        gp_weight: float = 0.0, r1_weight: float = 0.0, r1_every: int = 1,
-        ema: float | None = 0.999, ema_warmup: bool = False, labels: bool = False,
-        mixing: float = 0.0, step: Callable | None = None, lr_schedule: Callable | None = None,
-        callbacks: Iterable = (), seed: int = 0, device: str | torch.device | None = None,
-        amp: bool | None = None, channels_last: bool | None = None, compile: bool = False,
-        checkpoint: str | os.PathLike | None = None, checkpoint_every: int | None = None,
-        resume: str | os.PathLike | None = None, progress: bool = True,
-        log: Callable[[str], None] | None = None, log_every: int = 200,
-        max_seconds: float | None = None, opt_g=None, opt_d=None) -> TrainState:
+def fit(
+    G: nn.Module,
+    D: nn.Module | None,
+    data,
+    steps: int,
+    *,
+    batch_size: int = 64,
+    loss="bce",
+    lr_g: float = 2e-4,
+    lr_d: float = 2e-4,
+    betas=(0.5, 0.999),
+    d_steps: int = 1,
+    gp_weight: float = 0.0,
+    r1_weight: float = 0.0,
+    r1_every: int = 1,
+    ema: float | None = 0.999,
+    ema_warmup: bool = False,
+    labels: bool = False,
+    mixing: float = 0.0,
+    step: Callable | None = None,
+    lr_schedule: Callable | None = None,
+    callbacks: Iterable = (),
+    seed: int = 0,
+    device: str | torch.device | None = None,
+    amp: bool | None = None,
+    channels_last: bool | None = None,
+    compile: bool = False,
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every: int | None = None,
+    resume: str | os.PathLike | None = None,
+    progress: bool = True,
+    log: Callable[[str], None] | None = None,
+    log_every: int = 200,
+    max_seconds: float | None = None,
+    opt_g=None,
+    opt_d=None,
+) -> TrainState:
     """Train ``G`` against ``D`` for ``steps`` generator steps (each after ``d_steps`` D steps).
 
     - ``data``: a tensor ``(N, ...)``, a tuple of tensors (images, labels), a callable
@@ -170,8 +206,10 @@ def fit(G: nn.Module, D: nn.Module | None, data, steps: int, *, batch_size: int 
     if not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be an int >= 0, got {steps!r}")
     if batch_size < 1 or d_steps < 1 or r1_every < 1:
-        raise ValueError(f"batch_size, d_steps and r1_every must be >= 1, "
-                         f"got {batch_size}, {d_steps}, {r1_every}")
+        raise ValueError(
+            f"batch_size, d_steps and r1_every must be >= 1, "
+            f"got {batch_size}, {d_steps}, {r1_every}"
+        )
     if step is None:
         if D is None:
             raise ValueError("fit needs a discriminator D (or a custom step=... for other models)")
@@ -182,8 +220,9 @@ def fit(G: nn.Module, D: nn.Module | None, data, steps: int, *, batch_size: int 
     on_cuda = device.type == "cuda"
     amp = on_cuda and torch.cuda.is_bf16_supported() if amp is None else (amp and on_cuda)
     # channels_last + torch.compile hit an inductor stride assertion in conv backward (torch 2.11)
-    channels_last = (on_cuda and not compile) if channels_last is None else (
-        channels_last and on_cuda)
+    channels_last = (
+        (on_cuda and not compile) if channels_last is None else (channels_last and on_cuda)
+    )
     models = [m for m in (G, D) if m is not None]
     for model in models:
         model.to(device)
@@ -204,9 +243,15 @@ def fit(G: nn.Module, D: nn.Module | None, data, steps: int, *, batch_size: int 
     ema_obj = EMA(G, ema, warmup=ema_warmup) if ema is not None else None
     state = TrainState(G, D, opt_g, opt_d, ema_obj, generator, device)
     if resume is not None:
-        meta = ckpt.restore_checkpoint(resume, G=G, D=D, opt_g=opt_g, opt_d=opt_d,
-                                       G_ema=ema_obj.model if ema_obj else None,
-                                       generator=generator)
+        meta = ckpt.restore_checkpoint(
+            resume,
+            G=G,
+            D=D,
+            opt_g=opt_g,
+            opt_d=opt_d,
+            G_ema=ema_obj.model if ema_obj else None,
+            generator=generator,
+        )
         state.step = meta["step"]
         state.history = {key: list(values) for key, values in meta.get("history", {}).items()}
         state.history.setdefault("step", [])
@@ -238,11 +283,25 @@ def fit(G: nn.Module, D: nn.Module | None, data, steps: int, *, batch_size: int 
                 else:
                     fake = G_run(z)  # one G forward, shared by the D step (detached) and G step
             r1 = r1_weight * r1_every if r1_weight and t % r1_every == 0 else 0.0
-            d_out = d_step(G_run, D_step, real, None, opt_d, loss, fake=fake,
-                           gp_weight=gp_weight, r1_weight=r1, amp=amp)
+            d_out = d_step(
+                G_run,
+                D_step,
+                real,
+                None,
+                opt_d,
+                loss,
+                fake=fake,
+                gp_weight=gp_weight,
+                r1_weight=r1,
+                amp=amp,
+            )
         g_out = g_step(G_run, D_step, None, opt_g, loss, fake=fake, amp=amp)
-        return {"d_loss": d_out["d_loss"], "g_loss": g_out["g_loss"],
-                "d_real": d_out["d_real"], "d_fake": d_out["d_fake"]}
+        return {
+            "d_loss": d_out["d_loss"],
+            "g_loss": g_out["g_loss"],
+            "d_real": d_out["d_real"],
+            "d_fake": d_out["d_fake"],
+        }
 
     run_step = step or adversarial_step
     bar = None
@@ -264,8 +323,9 @@ def fit(G: nn.Module, D: nn.Module | None, data, steps: int, *, batch_size: int 
                 out = run_step(state, next(source))
                 if ema_obj is not None:
                     ema_obj.update(G, t)
-                stop = STOP.is_set() or (max_seconds is not None
-                                         and time.perf_counter() - start > max_seconds)
+                stop = STOP.is_set() or (
+                    max_seconds is not None and time.perf_counter() - start > max_seconds
+                )
                 values, stop = sync.reduce_values(out, stop)
                 check_finite(t + 1, values)
                 state.step = t + 1
@@ -275,21 +335,32 @@ def fit(G: nn.Module, D: nn.Module | None, data, steps: int, *, batch_size: int 
                 for cb in callbacks:
                     call_callback(cb, state, final=False)
                 if stop or STOP.is_set():
-                    state.stopped = ("time budget" if not STOP.is_set()
-                                     else "stop requested (SIGUSR1 or request_stop)")
-                if checkpoint is not None and rank == 0 and checkpoint_every and (
-                        state.step % checkpoint_every == 0) and not state.stopped:
+                    state.stopped = (
+                        "time budget"
+                        if not STOP.is_set()
+                        else "stop requested (SIGUSR1 or request_stop)"
+                    )
+                if (
+                    checkpoint is not None
+                    and rank == 0
+                    and checkpoint_every
+                    and (state.step % checkpoint_every == 0)
+                    and not state.stopped
+                ):
                     ckpt.save_state(checkpoint, state)
-                if log is not None and rank == 0 and (
-                        t % log_every == 0 or state.step == steps or state.stopped):
+                if (
+                    log is not None
+                    and rank == 0
+                    and (t % log_every == 0 or state.step == steps or state.stopped)
+                ):
                     terms = " ".join(f"{k} {v:.3f}" for k, v in values.items())
-                    log(f"step {state.step}/{steps} {terms} "
-                        f"({time.perf_counter() - start:.0f} s)")
+                    log(f"step {state.step}/{steps} {terms} ({time.perf_counter() - start:.0f} s)")
                 if bar is not None:
                     bar.update(1)
                     if state.step % postfix_every == 0:
-                        bar.set_postfix({POSTFIX.get(k, k): f"{v:.2f}"
-                                         for k, v in list(values.items())[:4]})
+                        bar.set_postfix(
+                            {POSTFIX.get(k, k): f"{v:.2f}" for k, v in list(values.items())[:4]}
+                        )
                 if state.stopped:
                     if log is not None and rank == 0:
                         log(f"stopping after {state.step} steps: {state.stopped}")
@@ -305,4 +376,3 @@ def fit(G: nn.Module, D: nn.Module | None, data, steps: int, *, batch_size: int 
     if checkpoint is not None and rank == 0:
         ckpt.save_state(checkpoint, state)
     return state
-

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from torchvision.utils import save_image
 
-from gancourse.train.steps import device_of
+from gancourse.runtime import device_of
 
 
 # ----------------------------------------------------------------------------- EMA
@@ -68,13 +68,16 @@ class TrainState:
         return generate(self.G_ema if use_ema else self.G, z)
 
     def __repr__(self) -> str:
-        return (f"TrainState(step={self.step}, seconds={self.seconds:.1f}, "
-                f"ema={self.ema is not None}, stopped={self.stopped!r})")
+        return (
+            f"TrainState(step={self.step}, seconds={self.seconds:.1f}, "
+            f"ema={self.ema is not None}, stopped={self.stopped!r})"
+        )
 
 
 @torch.no_grad()
-def generate(G: nn.Module, z: torch.Tensor, labels: torch.Tensor | None = None,
-             batch_size: int = 256) -> torch.Tensor:
+def generate(
+    G: nn.Module, z: torch.Tensor, labels: torch.Tensor | None = None, batch_size: int = 256
+) -> torch.Tensor:
     """``G(z)`` (or ``G(z, labels)``) in eval mode, without gradients, in batches; CPU float.
 
     G's train/eval mode is restored afterwards.
@@ -85,9 +88,9 @@ def generate(G: nn.Module, z: torch.Tensor, labels: torch.Tensor | None = None,
     try:
         chunks = []
         for i in range(0, len(z), batch_size):
-            args = [z[i:i + batch_size].to(device)]
+            args = [z[i : i + batch_size].to(device)]
             if labels is not None:
-                args.append(labels[i:i + batch_size].to(device))
+                args.append(labels[i : i + batch_size].to(device))
             chunks.append(G(*args).float().cpu())
         return torch.cat(chunks)
     finally:
@@ -101,8 +104,14 @@ class SampleGrid:
     ``folder/samples_{step:06d}.png``.
     """
 
-    def __init__(self, every: int, z: torch.Tensor, folder: str | os.PathLike | None = None,
-                 use_ema: bool = True, nrow: int = 8):
+    def __init__(
+        self,
+        every: int,
+        z: torch.Tensor,
+        folder: str | os.PathLike | None = None,
+        use_ema: bool = True,
+        nrow: int = 8,
+    ):
         if every < 1:
             raise ValueError(f"SampleGrid: every must be >= 1, got {every}")
         self.every, self.z, self.use_ema, self.nrow = every, z, use_ema, nrow
@@ -152,5 +161,3 @@ def call_callback(cb, state, final):
         cb(state, final=final)
     elif not final:
         cb(state)
-
-

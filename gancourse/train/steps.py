@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from gancourse import losses as _losses
+from gancourse.runtime import device_of
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -21,7 +22,9 @@ def loss_fns(loss):
         return _losses.get_loss(loss)
     if isinstance(loss, tuple | list) and len(loss) == 2 and all(callable(f) for f in loss):
         return tuple(loss)
-    raise ValueError(f"loss must be a name ({', '.join(_losses.LOSSES)}) or a (d_loss, g_loss) pair, got {loss!r}")
+    raise ValueError(
+        f"loss must be a name ({', '.join(_losses.LOSSES)}) or a (d_loss, g_loss) pair, got {loss!r}"
+    )
 
 
 def autocast(device: torch.device, amp: bool):
@@ -29,13 +32,6 @@ def autocast(device: torch.device, amp: bool):
     if amp and device.type == "cuda":
         return torch.autocast("cuda", dtype=torch.bfloat16)
     return contextlib.nullcontext()
-
-
-def device_of(model: nn.Module) -> torch.device:
-    try:
-        return next(model.parameters()).device
-    except StopIteration:
-        return torch.device("cpu")
 
 
 @contextlib.contextmanager
@@ -60,9 +56,18 @@ def _d_prob(logits: torch.Tensor) -> torch.Tensor:
 
 
 # ----------------------------------------------------------------------------- the two steps
-def d_step(G: nn.Module, D: nn.Module, real: torch.Tensor, z: torch.Tensor | None, opt_d,
-           loss="bce", fake: torch.Tensor | None = None, gp_weight: float = 0.0,
-           r1_weight: float = 0.0, amp: bool = False) -> dict[str, torch.Tensor]:
+def d_step(
+    G: nn.Module,
+    D: nn.Module,
+    real: torch.Tensor,
+    z: torch.Tensor | None,
+    opt_d,
+    loss="bce",
+    fake: torch.Tensor | None = None,
+    gp_weight: float = 0.0,
+    r1_weight: float = 0.0,
+    amp: bool = False,
+) -> dict[str, torch.Tensor]:
     """One discriminator update. Returns detached tensors ``d_loss``, ``d_real``, ``d_fake``.
 
     ``L_D = d_loss(D(x), D(G(z)))  [+ gp_weight · GP]  [+ r1_weight/2 · R1]``
@@ -89,11 +94,22 @@ def d_step(G: nn.Module, D: nn.Module, real: torch.Tensor, z: torch.Tensor | Non
         loss_d = loss_d + 0.5 * r1_weight * _losses.r1_penalty(D, real)
     loss_d.backward()
     opt_d.step()
-    return {"d_loss": loss_d.detach(), "d_real": _d_prob(real_logits), "d_fake": _d_prob(fake_logits)}
+    return {
+        "d_loss": loss_d.detach(),
+        "d_real": _d_prob(real_logits),
+        "d_fake": _d_prob(fake_logits),
+    }
 
 
-def g_step(G: nn.Module, D: nn.Module, z: torch.Tensor | None, opt_g, loss="bce",
-           fake: torch.Tensor | None = None, amp: bool = False) -> dict[str, torch.Tensor]:
+def g_step(
+    G: nn.Module,
+    D: nn.Module,
+    z: torch.Tensor | None,
+    opt_g,
+    loss="bce",
+    fake: torch.Tensor | None = None,
+    amp: bool = False,
+) -> dict[str, torch.Tensor]:
     """One generator update. Returns detached tensors ``g_loss`` and ``d_fake_g`` (D(G(z)) seen by G).
 
     ``L_G = g_loss(D(G(z)))``; D's parameters are frozen during the step (no gradient is
@@ -108,8 +124,10 @@ def g_step(G: nn.Module, D: nn.Module, z: torch.Tensor | None, opt_g, loss="bce"
                 raise ValueError("g_step needs either a latent batch z or a fake batch made by G")
             fake = G(z)
         elif not fake.requires_grad:
-            raise ValueError("g_step got a detached fake batch: pass G(z) itself (not .detach()), "
-                             "otherwise no gradient can reach the generator")
+            raise ValueError(
+                "g_step got a detached fake batch: pass G(z) itself (not .detach()), "
+                "otherwise no gradient can reach the generator"
+            )
         fake_logits = D(fake)
         loss_g = g_fn(fake_logits.float())
     loss_g.backward()
@@ -145,5 +163,3 @@ def style_mixed(G: nn.Module, z: torch.Tensor, generator: torch.Generator, prob:
         cross = int(torch.randint(1, G.num_layers, (1,), generator=generator))
         ws = torch.cat([ws[:, :cross], G.broadcast(G.mapping(z2))[:, cross:]], 1)
     return G.synthesis(ws)
-
-

@@ -46,12 +46,28 @@ from gancourse.checkpoint import (
     MissingCheckpointError,
     sha256_of,
 )
+from gancourse.zoo import registry
 from gancourse.zoo.registry import REGISTRY, WEIGHTS_DIR, UnknownModelError, ZooEntry, entry, names
 
-__all__ = ["REGISTRY", "WEIGHTS_DIR", "ArchitectureMismatchError", "CheckpointError",
-           "CorruptCheckpointError", "HashMismatchError", "MissingCheckpointError",
-           "UnknownModelError", "ZooEntry", "card", "entry", "list_models", "load", "names",
-           "read_file", "sha256_of", "write_card"]
+__all__ = [
+    "REGISTRY",
+    "WEIGHTS_DIR",
+    "ArchitectureMismatchError",
+    "CheckpointError",
+    "CorruptCheckpointError",
+    "HashMismatchError",
+    "MissingCheckpointError",
+    "UnknownModelError",
+    "ZooEntry",
+    "card",
+    "entry",
+    "list_models",
+    "load",
+    "names",
+    "read_file",
+    "sha256_of",
+    "write_card",
+]
 
 
 def _folder(weights_dir) -> Path:
@@ -70,7 +86,8 @@ def card(name: str, weights_dir: str | Path | None = None) -> dict:
     if not path.exists():
         raise MissingCheckpointError(
             f"No model card for {name!r} at {path}. Reproduce the checkpoint and its card with: "
-            f"{_reproduce(name, None if weights_dir is None else path.parent)}")
+            f"{_reproduce(name, None if weights_dir is None else path.parent)}"
+        )
     return json.loads(path.read_text())
 
 
@@ -80,8 +97,10 @@ def write_card(path: str | Path, card_data: dict) -> None:
 
 
 def _fix(name: str) -> str:
-    return ("restore the shipped file (reinstall gancourse, or `git checkout -- "
-            f"gancourse/zoo_weights`), or retrain it: {_reproduce(name)} --out DIR")
+    return (
+        "restore the shipped file (reinstall gancourse, or `git checkout -- "
+        f"gancourse/zoo_weights`), or retrain it: {_reproduce(name)} --out DIR"
+    )
 
 
 def _build(zoo_entry: ZooEntry, path: Path, tensors: dict, metadata: dict) -> nn.Module:
@@ -98,8 +117,9 @@ def read_file(zoo_entry: ZooEntry, path: Path) -> nn.Module:
     return _build(zoo_entry, path, tensors, metadata)
 
 
-def load(name: str, device: str | torch.device | None = None,
-         weights_dir: str | Path | None = None) -> nn.Module:
+def load(
+    name: str, device: str | torch.device | None = None, weights_dir: str | Path | None = None
+) -> nn.Module:
     """Load the reference model ``name``: eval mode, float32, frozen parameters, on ``device``.
 
     ``device`` defaults to :func:`gancourse.runtime.get_device` (CUDA -> MPS -> CPU). The shipped
@@ -117,7 +137,8 @@ def load(name: str, device: str | torch.device | None = None,
         where = "shipped with the package" if weights_dir is None else f"in {folder}"
         raise MissingCheckpointError(
             f"The weights of {name!r} are not {where}: {path} does not exist. Reproduce them "
-            f"with: {_reproduce(name, None if weights_dir is None else folder)}")
+            f"with: {_reproduce(name, None if weights_dir is None else folder)}"
+        )
     target = runtime.get_device() if device is None else torch.device(device)
     tensors, metadata = checkpoint.read_weights(path, _fix(name))
     if weights_dir is None:
@@ -132,7 +153,8 @@ def load(name: str, device: str | torch.device | None = None,
             "The file was changed or comes from another training run. Fix: restore the shipped "
             "file (reinstall gancourse, or `git checkout -- gancourse/zoo_weights`); if you "
             f"retrained it on purpose into a folder, load it with zoo.load({name!r}, "
-            "weights_dir=FOLDER), which checks the file against that folder's card.")
+            "weights_dir=FOLDER), which checks the file against that folder's card."
+        )
     model = _build(zoo_entry, path, tensors, metadata).to(target)
     model.zoo_name = name
     return model
@@ -145,8 +167,13 @@ def list_models(weights_dir: str | Path | None = None) -> list[dict]:
     for name in names():
         zoo_entry = registry.REGISTRY[name]
         path = folder / zoo_entry.filename
-        row = {"name": name, "kind": zoo_entry.kind, "summary": zoo_entry.summary,
-               "size_mb": None, "metrics": {}}
+        row = {
+            "name": name,
+            "kind": zoo_entry.kind,
+            "summary": zoo_entry.summary,
+            "size_mb": None,
+            "metrics": {},
+        }
         if path.exists():
             row["size_mb"] = path.stat().st_size / 1e6
             try:

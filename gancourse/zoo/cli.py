@@ -34,8 +34,9 @@ def print_list(weights_dir=None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gancourse.zoo",
-                                     description="The gancourse reference model zoo.")
+    parser = argparse.ArgumentParser(
+        prog="python -m gancourse.zoo", description="The gancourse reference model zoo."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     show = commands.add_parser("list", help="names, sizes (MB) and metrics of the models")
     show.add_argument("--dir", default=None, help="a weights folder other than the shipped one")
@@ -44,16 +45,21 @@ def main(argv: list[str] | None = None) -> int:
     again.add_argument("--dir", required=True, help="the folder it was trained into")
     t = commands.add_parser("train", help="reproduce a checkpoint and write its model card")
     t.add_argument("name")
-    t.add_argument("--out", required=True,
-                   help="output folder (not the package's own weights folder)")
+    t.add_argument(
+        "--out", required=True, help="output folder (not the package's own weights folder)"
+    )
     t.add_argument("--steps", type=int, default=None, help="training steps (default: recipe's)")
     t.add_argument("--batch-size", type=int, default=None, help="batch size (default: recipe's)")
     t.add_argument("--eval-samples", type=int, default=None, help="images for the card metrics")
     t.add_argument("--seed", type=int, default=None, help="seed (default: the recipe's)")
     t.add_argument("--device", default=None, help="cpu, cuda, mps (default: runtime.get_device())")
     t.add_argument("--threads", type=int, default=None, help="CPU threads for PyTorch")
-    t.add_argument("--max-minutes", type=float, default=None,
-                   help="stop training after this many minutes even if --steps are not done")
+    t.add_argument(
+        "--max-minutes",
+        type=float,
+        default=None,
+        help="stop training after this many minutes even if --steps are not done",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "list":
@@ -63,16 +69,26 @@ def main(argv: list[str] | None = None) -> int:
         print(measure(args.name, args.dir))
         return 0
     name = entry(args.name).name
-    result = train(name, args.out, steps=args.steps, batch_size=args.batch_size,
-                   eval_samples=args.eval_samples, seed=args.seed, device=args.device,
-                   threads=args.threads, max_minutes=args.max_minutes)
+    result = train(
+        name,
+        args.out,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        eval_samples=args.eval_samples,
+        seed=args.seed,
+        device=args.device,
+        threads=args.threads,
+        max_minutes=args.max_minutes,
+    )
     if result is None:  # a torchrun rank other than 0
         return 0
     print(f"wrote {result['path']} ({result['size_bytes'] / 1e6:.2f} MB) and its card")
     print(f"sha256 {result['sha256']}")
     if result["sha256"] != REGISTRY[name].sha256:
-        print(f"note: the registry pins {REGISTRY[name].sha256[:16]}… for {name}; to ship this "
-              "file, copy it into gancourse/zoo_weights and put the sha256 above in "
-              "gancourse/zoo/registry.py")
+        print(
+            f"note: the registry pins {REGISTRY[name].sha256[:16]}… for {name}; to ship this "
+            "file, copy it into gancourse/zoo_weights and put the sha256 above in "
+            "gancourse/zoo/registry.py"
+        )
     print("metrics:", format_metrics(result["metrics"]))
     return 0

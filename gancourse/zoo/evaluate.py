@@ -52,8 +52,11 @@ def sample_images(model: nn.Module, n: int, seed: int = SAMPLE_SEED):
 
 def face_classifier(out: Path | None = None) -> nn.Module | None:
     """The face classifier: the one trained into ``out`` if there is one, else the shipped one."""
-    if out is not None and Path(out) != WEIGHTS_DIR and (
-            Path(out) / "face_classifier.safetensors").exists():
+    if (
+        out is not None
+        and Path(out) != WEIGHTS_DIR
+        and (Path(out) / "face_classifier.safetensors").exists()
+    ):
         try:
             return load("face_classifier", device="cpu", weights_dir=out)
         except CheckpointError:
@@ -68,7 +71,7 @@ def face_classifier(out: Path | None = None) -> nn.Module | None:
 def classifier_metrics(classifier: nn.Module, n: int) -> dict:
     """Held-out accuracy per categorical attribute, MAE per continuous one."""
     x, attributes = faces.face_batch(n, classifier.image_size, seed=HELD_OUT_SEED)
-    predicted = torch.cat([classifier.predict(x[i:i + 500]) for i in range(0, n, 500)])
+    predicted = torch.cat([classifier.predict(x[i : i + 500]) for i in range(0, n, 500)])
     report = {}
     for j, name in enumerate(classifier.attribute_names):
         if name in classifier.continuous:
@@ -90,9 +93,11 @@ def fid_report(fake: torch.Tensor, real_a: torch.Tensor, real_b: torch.Tensor, e
     fb = metrics.extract_features(real_b, extractor, name="real (second set)")
     fblur = metrics.extract_features(blur(real_b), extractor, name="blurred real")
     ff = metrics.extract_features(fake, extractor, name="generated")
-    report = {"fid": metrics.fid_from_features(fa, ff),
-              "fid_real_floor": metrics.fid_from_features(fa, fb),
-              "fid_blurred_real": metrics.fid_from_features(fa, fblur)}
+    report = {
+        "fid": metrics.fid_from_features(fa, ff),
+        "fid_real_floor": metrics.fid_from_features(fa, fb),
+        "fid_blurred_real": metrics.fid_from_features(fa, fblur),
+    }
     if min(len(fa), len(ff)) > 3:
         report["precision"], report["recall"] = metrics.precision_recall_from_features(fa, ff)
     return {k: round(float(v), 4) for k, v in report.items()}
@@ -102,7 +107,7 @@ def fid_report(fake: torch.Tensor, real_a: torch.Tensor, real_b: torch.Tensor, e
 def attribute_accuracy(generator: nn.Module, classifier: nn.Module, n: int) -> dict:
     """How often the classifier reads the requested categorical attributes on generated faces."""
     fake, labels = sample_images(generator, n)
-    predicted = torch.cat([classifier.predict(fake[i:i + 500]) for i in range(0, n, 500)])
+    predicted = torch.cat([classifier.predict(fake[i : i + 500]) for i in range(0, n, 500)])
     correct, report = [], {}
     for j, name in enumerate(generator.class_names):
         hit = predicted[:, classifier.attribute_names.index(name)] == labels[:, j].float()
@@ -122,14 +127,20 @@ def generator_metrics(entry: ZooEntry, model: nn.Module, n: int, out: Path | Non
         order = torch.randperm(len(real), generator=torch.Generator().manual_seed(REAL_SEED_A))
         half = min(n, len(real)) // 2
         extractor = metrics.RandomFeatures(channels=1, dim=64, size=size)
-        report = fid_report(sample_images(model, half), real[order[:half]],
-                            real[order[half:2 * half]], extractor)
-        return {**report, "extractor": "RandomFeatures(channels=1, dim=64)",
-                "real_images_per_set": half}
+        report = fid_report(
+            sample_images(model, half), real[order[:half]], real[order[half : 2 * half]], extractor
+        )
+        return {
+            **report,
+            "extractor": "RandomFeatures(channels=1, dim=64)",
+            "real_images_per_set": half,
+        }
     classifier = face_classifier(out)
     if classifier is None:
-        return {"note": "no face_classifier available to measure with: train it first "
-                        "(python -m gancourse.zoo train face_classifier)"}
+        return {
+            "note": "no face_classifier available to measure with: train it first "
+            "(python -m gancourse.zoo train face_classifier)"
+        }
     fake = sample_images(model, n)
     fake = fake[0] if isinstance(fake, tuple) else fake
     real_a, _ = faces.face_batch(n, size, seed=REAL_SEED_A)
@@ -160,8 +171,10 @@ def stylizer_metrics(entry: ZooEntry, model: nn.Module, n: int, out: Path | None
         report[f"{name}_style_falls"] = style.is_monotonic(r["style"], increasing=False)
         report[f"{name}_content_rises"] = style.is_monotonic(r["content"])
         report[f"{name}_structure_rises"] = style.is_monotonic(r["structure"])
-        report[f"{name}_style_distance_alpha0_alpha1"] = [round(r["style"][0], 5),
-                                                          round(r["style"][-1], 5)]
+        report[f"{name}_style_distance_alpha0_alpha1"] = [
+            round(r["style"][0], 5),
+            round(r["style"][-1], 5),
+        ]
     recon = model.decode(model.encode(content)[-1])
     report["reconstruction_l1_alpha0"] = round(float((recon - content[None]).abs().mean()), 4)
     return report
@@ -173,20 +186,26 @@ def translator_metrics(entry: ZooEntry, model: nn.Module, n: int, out: Path | No
     test = torch.stack([images.load(name, size=128) for name in ("chelsea", "coffee")])
     truth = styles.paint_filter(test, pools.PAINT_STYLE, seed=1)
     blurred = F.avg_pool2d(F.pad(test, (2, 2, 2, 2), mode="replicate"), 5, stride=1)
-    return {"l1_to_filter": round(float((model(test) - truth).abs().mean()), 4),
-            "l1_photo_baseline": round(float((test - truth).abs().mean()), 4),
-            "l1_blurred_photo_baseline": round(float((blurred - truth).abs().mean()), 4),
-            "held_out": "chelsea, coffee at 128 px (not in the training pool's crops of these "
-                        "sizes)"}
+    return {
+        "l1_to_filter": round(float((model(test) - truth).abs().mean()), 4),
+        "l1_photo_baseline": round(float((test - truth).abs().mean()), 4),
+        "l1_blurred_photo_baseline": round(float((blurred - truth).abs().mean()), 4),
+        "held_out": "chelsea, coffee at 128 px (not in the training pool's crops of these sizes)",
+    }
 
 
 def _classifier_metrics(entry, model, n, out):
     return classifier_metrics(model, n)
 
 
-MEASURES = {"classifier": _classifier_metrics, "generator": generator_metrics,
-            "conditional_generator": generator_metrics, "style_generator": mixing_metrics,
-            "stylizer": stylizer_metrics, "translator": translator_metrics}
+MEASURES = {
+    "classifier": _classifier_metrics,
+    "generator": generator_metrics,
+    "conditional_generator": generator_metrics,
+    "style_generator": mixing_metrics,
+    "stylizer": stylizer_metrics,
+    "translator": translator_metrics,
+}
 
 
 def evaluate(entry: ZooEntry, model: nn.Module, n: int, out: str | Path | None = None) -> dict:
@@ -214,6 +233,8 @@ def half_precision_error(entry: ZooEntry, model32: nn.Module, model16: nn.Module
         a, b = model32(*args), model16(*args)
     else:
         z = torch.randn(8, model32.config["z_dim"], generator=g)
-        labels = model32.random_labels(8, generator=g) if hasattr(model32, "random_labels") else None
+        labels = (
+            model32.random_labels(8, generator=g) if hasattr(model32, "random_labels") else None
+        )
         a, b = train.generate(model32, z, labels), train.generate(model16, z, labels)
     return round(float((a - b).abs().max()), 5)

@@ -16,8 +16,14 @@ from gancourse import checkpoint
 from gancourse.data.faces import FACE_ATTRIBUTES, FACE_CLASSES
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "zoo_weights"
-KINDS = ("classifier", "generator", "conditional_generator", "style_generator", "stylizer",
-         "translator")
+KINDS = (
+    "classifier",
+    "generator",
+    "conditional_generator",
+    "style_generator",
+    "stylizer",
+    "translator",
+)
 
 
 class UnknownModelError(checkpoint.CheckpointError, KeyError):
@@ -55,74 +61,106 @@ class ZooEntry:
 # After retraining a model on purpose, put the new sha256 (printed by
 # `python -m gancourse.zoo train NAME`) here: the hash is pinned in code, so a swapped or damaged
 # file is caught even when its card was edited along with it.
-REGISTRY: dict[str, ZooEntry] = {e.name: e for e in [
-    ZooEntry(
-        name="face_classifier",
-        architecture="gancourse.models.classifier:AttributeClassifier",
-        config={"attributes": FACE_ATTRIBUTES, "image_size": 64, "channels": 3, "width": 24,
-                "feature_dim": 128},
-        sha256="7c0628efa34a68206616407d3a8456430ab2f7ecf301e7a9c61df4cecb7af490",
-        summary="attribute classifier for 64x64 synthetic faces; its features(x) is the course's "
-                "metric embedding",
-        kind="classifier"),
-    ZooEntry(
-        name="faces_dcgan64",
-        architecture="gancourse.models.dcgan:Generator",
-        config={"z_dim": 64, "image_size": 64, "channels": 3, "width": 32},
-        sha256="726842d202157aa6442f0beaefe5969b19dcd23081bf23ef1e4b0dfb46756157",
-        summary="DCGAN generator (EMA weights) on 64x64 synthetic faces",
-        kind="generator"),
-    ZooEntry(
-        name="faces_cgan64",
-        architecture="gancourse.models.conditional:ConditionalGenerator",
-        config={"z_dim": 64, "image_size": 64, "channels": 3, "width": 32,
-                "classes": FACE_CLASSES, "embed_dim": 16},
-        sha256="5f1fdfdb08b7884bde72e0932daa1743070f6808859483dbfc1c0c19491b0c3e",
-        summary="conditional DCGAN (projection discriminator) on 64x64 faces, conditioned on the "
-                "categorical attributes",
-        kind="conditional_generator"),
-    ZooEntry(
-        name="digits_dcgan",
-        architecture="gancourse.models.dcgan:Generator",
-        config={"z_dim": 32, "image_size": 32, "channels": 1, "width": 32},
-        sha256="c0690fc970e7168d6438588e0a5121a48a63cf64f788712eb8cb5f890731c929",
-        summary="small DCGAN generator (EMA weights) on scikit-learn's 8x8 digits upsampled "
-                "to 32x32",
-        kind="generator", dataset="digits"),
-    ZooEntry(
-        name="faces_stylegan",
-        architecture="gancourse.models.stylegan:StyleGenerator",
-        config={"z_dim": 64, "w_dim": 64, "image_size": 32, "channels": [64, 64, 32, 32],
-                "mapping_depth": 4, "noise": True},
-        sha256="8e50e22c3b1a7fc8d356ef076f929509d97d575ec87bca4b61e9a6e48d5e6f34",
-        summary="style-based generator (mapping net, modulated convs, style mixing) on 32x32 "
-                "synthetic faces",
-        kind="style_generator"),
-    ZooEntry(
-        name="adain_decoder",
-        architecture="gancourse.models.adain:AdaINStylizer",
-        config={"width": 32, "seed": 0},
-        sha256="97c2d346a22e7ae3548d2231bf62787d4d9b2a023e8281b056dbfaf035647601",
-        summary="AdaIN stylizer: fixed random multi-scale encoder (no download) + decoder trained "
-                "by the project",
-        kind="stylizer", dataset="photos and styles"),
-    ZooEntry(
-        name="pix2pix_painter",
-        architecture="gancourse.models.pix2pix:UNetGenerator",
-        config={"width": 32, "depth": 4},
-        sha256="38879576f9e2b73553f487b728ea6854c44d81d9cf17ac080f794a5b0cfe0c30",
-        summary="pix2pix U-Net: photo -> 'brush' painting (paired, adversarial + L1) on 64x64 "
-                "crops",
-        kind="translator", dataset="paintings"),
-    ZooEntry(
-        name="cyclegan_painter",
-        architecture="gancourse.models.cyclegan:CycleGAN",
-        config={"width": 32, "depth": 3},
-        sha256="b0b21dba1f7864bd5291a866269850cf03fe208b32c499e5fa61d78f2be044f1",
-        summary="CycleGAN photo <-> 'brush' painting (unpaired, cycle + identity losses) on "
-                "64x64 crops",
-        kind="translator", dataset="paintings"),
-]}
+REGISTRY: dict[str, ZooEntry] = {
+    e.name: e
+    for e in [
+        ZooEntry(
+            name="face_classifier",
+            architecture="gancourse.models.classifier:AttributeClassifier",
+            config={
+                "attributes": FACE_ATTRIBUTES,
+                "image_size": 64,
+                "channels": 3,
+                "width": 24,
+                "feature_dim": 128,
+            },
+            sha256="7c0628efa34a68206616407d3a8456430ab2f7ecf301e7a9c61df4cecb7af490",
+            summary="attribute classifier for 64x64 synthetic faces; its features(x) is the course's "
+            "metric embedding",
+            kind="classifier",
+        ),
+        ZooEntry(
+            name="faces_dcgan64",
+            architecture="gancourse.models.dcgan:Generator",
+            config={"z_dim": 64, "image_size": 64, "channels": 3, "width": 32},
+            sha256="726842d202157aa6442f0beaefe5969b19dcd23081bf23ef1e4b0dfb46756157",
+            summary="DCGAN generator (EMA weights) on 64x64 synthetic faces",
+            kind="generator",
+        ),
+        ZooEntry(
+            name="faces_cgan64",
+            architecture="gancourse.models.conditional:ConditionalGenerator",
+            config={
+                "z_dim": 64,
+                "image_size": 64,
+                "channels": 3,
+                "width": 32,
+                "classes": FACE_CLASSES,
+                "embed_dim": 16,
+            },
+            sha256="5f1fdfdb08b7884bde72e0932daa1743070f6808859483dbfc1c0c19491b0c3e",
+            summary="conditional DCGAN (projection discriminator) on 64x64 faces, conditioned on the "
+            "categorical attributes",
+            kind="conditional_generator",
+        ),
+        ZooEntry(
+            name="digits_dcgan",
+            architecture="gancourse.models.dcgan:Generator",
+            config={"z_dim": 32, "image_size": 32, "channels": 1, "width": 32},
+            sha256="c0690fc970e7168d6438588e0a5121a48a63cf64f788712eb8cb5f890731c929",
+            summary="small DCGAN generator (EMA weights) on scikit-learn's 8x8 digits upsampled "
+            "to 32x32",
+            kind="generator",
+            dataset="digits",
+        ),
+        ZooEntry(
+            name="faces_stylegan",
+            architecture="gancourse.models.stylegan:StyleGenerator",
+            config={
+                "z_dim": 64,
+                "w_dim": 64,
+                "image_size": 32,
+                "channels": [64, 64, 32, 32],
+                "mapping_depth": 4,
+                "noise": True,
+            },
+            sha256="8e50e22c3b1a7fc8d356ef076f929509d97d575ec87bca4b61e9a6e48d5e6f34",
+            summary="style-based generator (mapping net, modulated convs, style mixing) on 32x32 "
+            "synthetic faces",
+            kind="style_generator",
+        ),
+        ZooEntry(
+            name="adain_decoder",
+            architecture="gancourse.models.adain:AdaINStylizer",
+            config={"width": 32, "seed": 0},
+            sha256="97c2d346a22e7ae3548d2231bf62787d4d9b2a023e8281b056dbfaf035647601",
+            summary="AdaIN stylizer: fixed random multi-scale encoder (no download) + decoder trained "
+            "by the project",
+            kind="stylizer",
+            dataset="photos and styles",
+        ),
+        ZooEntry(
+            name="pix2pix_painter",
+            architecture="gancourse.models.pix2pix:UNetGenerator",
+            config={"width": 32, "depth": 4},
+            sha256="38879576f9e2b73553f487b728ea6854c44d81d9cf17ac080f794a5b0cfe0c30",
+            summary="pix2pix U-Net: photo -> 'brush' painting (paired, adversarial + L1) on 64x64 "
+            "crops",
+            kind="translator",
+            dataset="paintings",
+        ),
+        ZooEntry(
+            name="cyclegan_painter",
+            architecture="gancourse.models.cyclegan:CycleGAN",
+            config={"width": 32, "depth": 3},
+            sha256="b0b21dba1f7864bd5291a866269850cf03fe208b32c499e5fa61d78f2be044f1",
+            summary="CycleGAN photo <-> 'brush' painting (unpaired, cycle + identity losses) on "
+            "64x64 crops",
+            kind="translator",
+            dataset="paintings",
+        ),
+    ]
+}
 
 
 def names() -> list[str]:

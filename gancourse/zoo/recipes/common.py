@@ -56,9 +56,19 @@ class Run:
 
     def fit(self, G: nn.Module, D: nn.Module | None, data, **kwargs) -> train.TrainState:
         """:func:`gancourse.train.fit` with this run's steps, batch, seed, device, log, budget."""
-        return train.fit(G, D, data, self.steps, batch_size=self.batch_size, seed=self.seed + 2,
-                         device=self.device, log=self.log, progress=False,
-                         max_seconds=self.max_seconds, **kwargs)
+        return train.fit(
+            G,
+            D,
+            data,
+            self.steps,
+            batch_size=self.batch_size,
+            seed=self.seed + 2,
+            device=self.device,
+            log=self.log,
+            progress=False,
+            max_seconds=self.max_seconds,
+            **kwargs,
+        )
 
 
 def log(message: str) -> None:
@@ -70,8 +80,8 @@ def face_set(n: int, size: int = 64, seed: int = 0, chunk: int = 512):
     attributes = faces.sample_attributes(n, seed)
     images = torch.empty(n, 3, size, size, dtype=torch.uint8)
     for start in range(0, n, chunk):
-        rows = attributes[start:start + chunk]
-        images[start:start + chunk] = to_uint8(faces.render_faces(rows, size=size))
+        rows = attributes[start : start + chunk]
+        images[start : start + chunk] = to_uint8(faces.render_faces(rows, size=size))
     return images, attributes
 
 
@@ -121,5 +131,9 @@ def recalibrate_batchnorm(G: nn.Module, sample_inputs, batches: int = 32) -> Non
 
 def trained(state: train.TrainState, **notes) -> dict:
     """The notes every recipe returns about its run: steps done, seconds, why it stopped."""
-    return {"steps_done": state.step, "train_seconds": round(state.seconds, 1),
-            "stopped_early": state.stopped, **notes}
+    return {
+        "steps_done": state.step,
+        "train_seconds": round(state.seconds, 1),
+        "stopped_early": state.stopped,
+        **notes,
+    }

@@ -40,7 +40,8 @@ def train_face_classifier(run: Run):
     def step(state, batch):
         x, a = batch
         x = x + torch.rand(x.shape[0], 1, 1, 1, generator=noise) * s["noise_sigma_max"] * (
-            torch.randn(x.shape, generator=noise))
+            torch.randn(x.shape, generator=noise)
+        )
         if state.step % 2:  # blur half of the batches a little
             x = F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3, stride=1) * 0.5 + x * 0.5
         loss, _ = model.loss(x.to(run.device), a.to(run.device))
@@ -49,8 +50,16 @@ def train_face_classifier(run: Run):
         opt.step()
         return {"loss": loss.detach()}
 
-    state = run.fit(model, None, batch_source(faces_u8, attributes, seed=run.seed + 1),
-                    step=step, opt_g=opt, ema=None, lr_schedule=cosine_lr, log_every=100)
+    state = run.fit(
+        model,
+        None,
+        batch_source(faces_u8, attributes, seed=run.seed + 1),
+        step=step,
+        opt_g=opt,
+        ema=None,
+        lr_schedule=cosine_lr,
+        log_every=100,
+    )
     return model.eval(), trained(state, train_images=n_train)
 
 
@@ -63,15 +72,30 @@ def _unconditional(run: Run, train_u8: torch.Tensor):
     s = run.settings
     G = run.entry.build()
     cfg = G.config
-    D = Discriminator(image_size=cfg["image_size"], channels=cfg["channels"], width=s["d_width"],
-                      spectral_norm=s["spectral_norm"])
-    state = run.fit(G, D, batch_source(train_u8, seed=run.seed + 1), loss=s["loss"],
-                    lr_g=s["lr"], lr_d=s["lr"], betas=tuple(s["betas"]), ema=s["ema"],
-                    ema_warmup=True)
+    D = Discriminator(
+        image_size=cfg["image_size"],
+        channels=cfg["channels"],
+        width=s["d_width"],
+        spectral_norm=s["spectral_norm"],
+    )
+    state = run.fit(
+        G,
+        D,
+        batch_source(train_u8, seed=run.seed + 1),
+        loss=s["loss"],
+        lr_g=s["lr"],
+        lr_d=s["lr"],
+        betas=tuple(s["betas"]),
+        ema=s["ema"],
+        ema_warmup=True,
+    )
     G_ema = state.G_ema
     z_gen = torch.Generator().manual_seed(run.seed + 3)
-    recalibrate_batchnorm(G_ema, lambda: (torch.randn(256, cfg["z_dim"], generator=z_gen)
-                                          .to(run.device),), s["batchnorm_batches"])
+    recalibrate_batchnorm(
+        G_ema,
+        lambda: (torch.randn(256, cfg["z_dim"], generator=z_gen).to(run.device),),
+        s["batchnorm_batches"],
+    )
     return G_ema.eval(), trained(state, discriminator=D.config, train_images=len(train_u8))
 
 
@@ -93,46 +117,110 @@ def train_faces_cgan(run: Run):
     s = run.settings
     G = run.entry.build()
     cfg = G.config
-    D = ProjectionDiscriminator(image_size=cfg["image_size"], channels=cfg["channels"],
-                                width=s["d_width"], classes=cfg["classes"])
+    D = ProjectionDiscriminator(
+        image_size=cfg["image_size"],
+        channels=cfg["channels"],
+        width=s["d_width"],
+        classes=cfg["classes"],
+    )
     n_train = min(s["max_train_images"], max(64, run.steps * run.batch_size))
     run.log(f"rendering {n_train} training faces at {cfg['image_size']} px")
     faces_u8, attributes = face_set(n_train, cfg["image_size"], seed=run.seed)
     labels = G.labels_from_attributes(attributes)  # (n, m) long
-    state = run.fit(G, D, batch_source(faces_u8, labels, seed=run.seed + 1), labels=True,
-                    loss=s["loss"], lr_g=s["lr"], lr_d=s["lr"], betas=tuple(s["betas"]),
-                    ema=s["ema"], ema_warmup=True)
+    state = run.fit(
+        G,
+        D,
+        batch_source(faces_u8, labels, seed=run.seed + 1),
+        labels=True,
+        loss=s["loss"],
+        lr_g=s["lr"],
+        lr_d=s["lr"],
+        betas=tuple(s["betas"]),
+        ema=s["ema"],
+        ema_warmup=True,
+    )
     G_ema = state.G_ema
     z_gen = torch.Generator().manual_seed(run.seed + 3)
-    recalibrate_batchnorm(G_ema, lambda: (
-        torch.randn(256, cfg["z_dim"], generator=z_gen).to(run.device),
-        G_ema.random_labels(256, generator=z_gen).to(run.device)), s["batchnorm_batches"])
+    recalibrate_batchnorm(
+        G_ema,
+        lambda: (
+            torch.randn(256, cfg["z_dim"], generator=z_gen).to(run.device),
+            G_ema.random_labels(256, generator=z_gen).to(run.device),
+        ),
+        s["batchnorm_batches"],
+    )
     return G_ema.eval(), trained(state, discriminator=D.config, train_images=n_train)
 
 
 FACES = "synthetic faces (gancourse.data.faces), 64x64, attributes from sample_attributes(seed)"
-GAN_SETTINGS = {"lr": 2e-4, "ema": 0.999, "ema_warmup": "min(beta, (1 + t) / (10 + t))",
-                "batchnorm_batches": 32, "max_train_images": 24000}
+GAN_SETTINGS = {
+    "lr": 2e-4,
+    "ema": 0.999,
+    "ema_warmup": "min(beta, (1 + t) / (10 + t))",
+    "batchnorm_batches": 32,
+    "max_train_images": 24000,
+}
 RECIPES = {
     "face_classifier": Recipe(
-        train_face_classifier, steps=2500, batch_size=64, eval_samples=4000, seed=1,
+        train_face_classifier,
+        steps=2500,
+        batch_size=64,
+        eval_samples=4000,
+        seed=1,
         data=FACES + "; held-out evaluation faces drawn with seed 12345",
-        settings={"optimizer": "AdamW", "lr": 2e-3, "weight_decay": 1e-4,
-                  "lr_schedule": "cosine_lr: 50-step warm-up, cosine decay to 5%",
-                  "noise_sigma_max": 0.08, "blur": "3x3 box blur mixed 50/50 on every 2nd batch",
-                  "max_train_images": 16000}),
+        settings={
+            "optimizer": "AdamW",
+            "lr": 2e-3,
+            "weight_decay": 1e-4,
+            "lr_schedule": "cosine_lr: 50-step warm-up, cosine decay to 5%",
+            "noise_sigma_max": 0.08,
+            "blur": "3x3 box blur mixed 50/50 on every 2nd batch",
+            "max_train_images": 16000,
+        },
+    ),
     "faces_dcgan64": Recipe(
-        train_faces_dcgan, steps=6000, batch_size=64, eval_samples=2000, seed=2, data=FACES,
-        settings={**GAN_SETTINGS, "loss": "hinge", "betas": [0.0, 0.99], "d_width": 16,
-                  "spectral_norm": True}),  # BCE + a BatchNorm D collapsed early
+        train_faces_dcgan,
+        steps=6000,
+        batch_size=64,
+        eval_samples=2000,
+        seed=2,
+        data=FACES,
+        settings={
+            **GAN_SETTINGS,
+            "loss": "hinge",
+            "betas": [0.0, 0.99],
+            "d_width": 16,
+            "spectral_norm": True,
+        },
+    ),  # BCE + a BatchNorm D collapsed early
     "faces_cgan64": Recipe(
-        train_faces_cgan, steps=6000, batch_size=64, eval_samples=2000, seed=3,
+        train_faces_cgan,
+        steps=6000,
+        batch_size=64,
+        eval_samples=2000,
+        seed=3,
         data=FACES + "; conditioned on the categorical attributes",
-        settings={**GAN_SETTINGS, "loss": "hinge", "betas": [0.0, 0.99], "d_width": 16,
-                  "fake_labels": "the real batch's labels"}),
+        settings={
+            **GAN_SETTINGS,
+            "loss": "hinge",
+            "betas": [0.0, 0.99],
+            "d_width": 16,
+            "fake_labels": "the real batch's labels",
+        },
+    ),
     "digits_dcgan": Recipe(
-        train_digits_dcgan, steps=3000, batch_size=64, eval_samples=1797, seed=4,
+        train_digits_dcgan,
+        steps=3000,
+        batch_size=64,
+        eval_samples=1797,
+        seed=4,
         data="scikit-learn load_digits (1797 8x8 digits), bilinear upsampling to 32x32",
-        settings={**GAN_SETTINGS, "loss": "bce", "betas": [0.5, 0.999], "d_width": 32,
-                  "spectral_norm": False}),
+        settings={
+            **GAN_SETTINGS,
+            "loss": "bce",
+            "betas": [0.5, 0.999],
+            "d_width": 32,
+            "spectral_norm": False,
+        },
+    ),
 }

@@ -38,8 +38,9 @@ class SnapshotSelection:
 
     def __call__(self, state: train.TrainState, final: bool = False) -> None:
         due = state.step >= self.first and state.step % self.every == 0
-        if not (due or final or state.stopped) or (self.checked and
-                                                   self.checked[-1][0] == state.step):
+        if not (due or final or state.stopped) or (
+            self.checked and self.checked[-1][0] == state.step
+        ):
             return
         snapshot = copy.deepcopy(state.G_ema).cpu()
         rate = self.rate(snapshot, self.classifier)
@@ -63,35 +64,69 @@ def train_faces_stylegan(run: Run, rate=selection_rate):
     faces_u8, _ = face_set(n_train, G.image_size, seed=run.seed)
     mapping = list(G.mapping.parameters())
     others = [p for n, p in G.named_parameters() if not n.startswith("mapping.")]
-    opt_g = torch.optim.Adam([{"params": mapping, "lr": s["lr"] * s["mapping_lr_factor"]},
-                              {"params": others}], lr=s["lr"], betas=tuple(s["betas"]))
+    opt_g = torch.optim.Adam(
+        [{"params": mapping, "lr": s["lr"] * s["mapping_lr_factor"]}, {"params": others}],
+        lr=s["lr"],
+        betas=tuple(s["betas"]),
+    )
     selection = SnapshotSelection(classifier, s["snapshot_every"], run.steps // 2, run.log, rate)
-    state = run.fit(G, D, batch_source(faces_u8, seed=run.seed + 1), loss=s["loss"],
-                    lr_d=s["lr"], betas=tuple(s["betas"]), opt_g=opt_g,
-                    r1_weight=s["r1_gamma"], r1_every=s["r1_every"], mixing=s["mixing"],
-                    ema=s["ema"], ema_warmup=True,
-                    callbacks=[selection] if classifier is not None else [])
+    state = run.fit(
+        G,
+        D,
+        batch_source(faces_u8, seed=run.seed + 1),
+        loss=s["loss"],
+        lr_d=s["lr"],
+        betas=tuple(s["betas"]),
+        opt_g=opt_g,
+        r1_weight=s["r1_gamma"],
+        r1_every=s["r1_every"],
+        mixing=s["mixing"],
+        ema=s["ema"],
+        ema_warmup=True,
+        callbacks=[selection] if classifier is not None else [],
+    )
     G_ema = state.G_ema
     chosen = None
     if selection.best is not None:
         G_ema.load_state_dict(selection.best[2])
-        run.log(f"kept the snapshot of step {selection.best[1]} "
-                f"(selection rate {selection.best[0]:.3f})")
-        chosen = {"from_step": run.steps // 2, "chosen_step": selection.best[1],
-                  "selection_pairs": "seed 1, 250 pairs per crossover (card reports seed 2024)",
-                  "checked": selection.checked}
+        run.log(
+            f"kept the snapshot of step {selection.best[1]} "
+            f"(selection rate {selection.best[0]:.3f})"
+        )
+        chosen = {
+            "from_step": run.steps // 2,
+            "chosen_step": selection.best[1],
+            "selection_pairs": "seed 1, 250 pairs per crossover (card reports seed 2024)",
+            "checked": selection.checked,
+        }
     G_ema.eval().update_w_avg()
-    return G_ema, trained(state, discriminator=D.config, train_images=n_train,
-                          snapshot_selection=chosen)
+    return G_ema, trained(
+        state, discriminator=D.config, train_images=n_train, snapshot_selection=chosen
+    )
 
 
 RECIPES = {
     "faces_stylegan": Recipe(
-        train_faces_stylegan, steps=5000, batch_size=12, eval_samples=500, seed=5,
+        train_faces_stylegan,
+        steps=5000,
+        batch_size=12,
+        eval_samples=500,
+        seed=5,
         data="synthetic faces (gancourse.data.faces) rendered at 32x32, attributes from "
-             "sample_attributes(seed)",
-        settings={"loss": "bce", "lr": 2e-3, "betas": [0.0, 0.99],
-                  "mapping_lr_factor": 0.1, "r1_gamma": 1.0, "r1_every": 8, "mixing": 0.9,
-                  "ema": 0.995, "ema_warmup": "min(beta, (1 + t) / (10 + t))", "d_width": 16,
-                  "max_train_images": 20000, "snapshot_every": 500}),
+        "sample_attributes(seed)",
+        settings={
+            "loss": "bce",
+            "lr": 2e-3,
+            "betas": [0.0, 0.99],
+            "mapping_lr_factor": 0.1,
+            "r1_gamma": 1.0,
+            "r1_every": 8,
+            "mixing": 0.9,
+            "ema": 0.995,
+            "ema_warmup": "min(beta, (1 + t) / (10 + t))",
+            "d_width": 16,
+            "max_train_images": 20000,
+            "snapshot_every": 500,
+        },
+    ),
 }

@@ -31,8 +31,9 @@ def train_pix2pix(run: Run):
         return pix2pix.train_step(G, D, opt_g, opt_d, x, y, s["l1_weight"])
 
     state = run.fit(G, D, pairs, step=step, opt_g=opt_g, opt_d=opt_d, ema=None, log_every=100)
-    return G.eval(), trained(state, discriminator=D.config, train_pairs=len(photos),
-                             final_terms=_last(state))
+    return G.eval(), trained(
+        state, discriminator=D.config, train_pairs=len(photos), final_terms=_last(state)
+    )
 
 
 def train_cyclegan(run: Run):
@@ -48,24 +49,31 @@ def train_cyclegan(run: Run):
     half = len(photos) // 2
     domain_a, domain_b = photos[order[:half]], paintings[order[half:]]
     opt_g = torch.optim.Adam(model.parameters(), lr=s["lr"], betas=tuple(s["betas"]))
-    opt_d = torch.optim.Adam([*D_a.parameters(), *D_b.parameters()], lr=s["lr"],
-                             betas=tuple(s["betas"]))
+    opt_d = torch.optim.Adam(
+        [*D_a.parameters(), *D_b.parameters()], lr=s["lr"], betas=tuple(s["betas"])
+    )
     crops = torch.Generator().manual_seed(run.seed + 1)
 
     def unpaired(n):
-        return (pools.random_crops(domain_a, n, s["crop"], crops),
-                pools.random_crops(domain_b, n, s["crop"], crops))
+        return (
+            pools.random_crops(domain_a, n, s["crop"], crops),
+            pools.random_crops(domain_b, n, s["crop"], crops),
+        )
 
     def step(state, batch):
         a, b = (t.to(run.device) for t in batch)
-        return cyclegan.train_step(model, D_a, D_b, opt_g, opt_d, a, b, s["cycle_weight"],
-                                   s["identity_weight"])
+        return cyclegan.train_step(
+            model, D_a, D_b, opt_g, opt_d, a, b, s["cycle_weight"], s["identity_weight"]
+        )
 
-    state = run.fit(model, None, unpaired, step=step, opt_g=opt_g, opt_d=opt_d, ema=None,
-                    log_every=100)
-    return model.eval(), trained(state, final_terms=_last(state),
-                                 unpaired=f"{half} photos vs {len(photos) - half} paintings "
-                                          "of other images")
+    state = run.fit(
+        model, None, unpaired, step=step, opt_g=opt_g, opt_d=opt_d, ema=None, log_every=100
+    )
+    return model.eval(), trained(
+        state,
+        final_terms=_last(state),
+        unpaired=f"{half} photos vs {len(photos) - half} paintings of other images",
+    )
 
 
 def train_adain(run: Run):
@@ -73,19 +81,28 @@ def train_adain(run: Run):
     loss on random crops, Adam with a cosine schedule."""
     s = run.settings
     model = run.entry.build().to(run.device)
-    photos = torch.cat([pools.photo_pool(256),
-                        pools.photo_pool(128).repeat(1, 1, 2, 2)[:, :, :256, :256]])
+    photos = torch.cat(
+        [pools.photo_pool(256), pools.photo_pool(128).repeat(1, 1, 2, 2)[:, :, :256, :256]]
+    )
     face_images, _ = faces.face_batch(16, 128, seed=run.seed)
-    contents = torch.cat([photos, torch.nn.functional.interpolate(
-        face_images, size=256, mode="bilinear", align_corners=False)])
+    contents = torch.cat(
+        [
+            photos,
+            torch.nn.functional.interpolate(
+                face_images, size=256, mode="bilinear", align_corners=False
+            ),
+        ]
+    )
     style_images = pools.style_pool(256)
     run.log(f"{len(contents)} content images, {len(style_images)} style images")
     opt = torch.optim.Adam(model.decoder.parameters(), lr=s["lr"])
     crops = torch.Generator().manual_seed(run.seed + 1)
 
     def content_and_style(n):
-        return (pools.random_crops(contents, n, s["crop"], crops),
-                pools.random_crops(style_images, n, s["crop"], crops))
+        return (
+            pools.random_crops(contents, n, s["crop"], crops),
+            pools.random_crops(style_images, n, s["crop"], crops),
+        )
 
     def step(state, batch):
         c, st = (t.to(run.device) for t in batch)
@@ -95,8 +112,9 @@ def train_adain(run: Run):
         opt.step()
         return {"loss": loss.detach(), **terms}
 
-    state = run.fit(model, None, content_and_style, step=step, opt_g=opt, ema=None,
-                    lr_schedule=cosine_lr)
+    state = run.fit(
+        model, None, content_and_style, step=step, opt_g=opt, ema=None, lr_schedule=cosine_lr
+    )
     return model.eval(), trained(state, final_terms=_last(state))
 
 
@@ -104,24 +122,57 @@ def _last(state) -> dict:
     return {k: round(v[-1], 5) for k, v in state.history.items() if k != "step" and v}
 
 
-PAINT_DATA = ("64x64 random crops of the course photos (scikit-image, scikit-learn, matplotlib) "
-              "and synthetic faces; targets gancourse.data.styles.paint_filter(x, 'brush')")
-PAIR_SETTINGS = {"lr": 2e-4, "betas": [0.5, 0.999], "d_width": 32, "crop": 64,
-                 "style": pools.PAINT_STYLE}
+PAINT_DATA = (
+    "64x64 random crops of the course photos (scikit-image, scikit-learn, matplotlib) "
+    "and synthetic faces; targets gancourse.data.styles.paint_filter(x, 'brush')"
+)
+PAIR_SETTINGS = {
+    "lr": 2e-4,
+    "betas": [0.5, 0.999],
+    "d_width": 32,
+    "crop": 64,
+    "style": pools.PAINT_STYLE,
+}
 RECIPES = {
     "pix2pix_painter": Recipe(
-        train_pix2pix, steps=2000, batch_size=8, eval_samples=0, seed=7, data=PAINT_DATA,
-        settings={**PAIR_SETTINGS, "loss": "BCE PatchGAN + l1_weight x L1", "l1_weight": 100.0}),
+        train_pix2pix,
+        steps=2000,
+        batch_size=8,
+        eval_samples=0,
+        seed=7,
+        data=PAINT_DATA,
+        settings={**PAIR_SETTINGS, "loss": "BCE PatchGAN + l1_weight x L1", "l1_weight": 100.0},
+    ),
     "cyclegan_painter": Recipe(
-        train_cyclegan, steps=2000, batch_size=4, eval_samples=0, seed=8, data=PAINT_DATA,
-        settings={**PAIR_SETTINGS, "loss": "LSGAN + cycle_weight x cycle L1 + identity_weight x "
-                  "identity L1", "cycle_weight": 10.0, "identity_weight": 5.0}),
+        train_cyclegan,
+        steps=2000,
+        batch_size=4,
+        eval_samples=0,
+        seed=8,
+        data=PAINT_DATA,
+        settings={
+            **PAIR_SETTINGS,
+            "loss": "LSGAN + cycle_weight x cycle L1 + identity_weight x identity L1",
+            "cycle_weight": 10.0,
+            "identity_weight": 5.0,
+        },
+    ),
     "adain_decoder": Recipe(
-        train_adain, steps=4000, batch_size=8, eval_samples=0, seed=6,
+        train_adain,
+        steps=4000,
+        batch_size=8,
+        eval_samples=0,
+        seed=6,
         data="64x64 random crops: course photos and faces (content); procedural styles and "
-             "scikit-image textures (style)",
-        settings={"loss": "content MSE + style_weight x mean/std style loss (3 levels) + 1 x L1 "
-                  "reconstruction", "style_weight": 5.0, "lr": 1e-3, "crop": 64,
-                  "lr_schedule": "cosine_lr: 50-step warm-up, cosine decay to 5%",
-                  "encoder": "fixed random (He init, seed in config); decoder trained"}),
+        "scikit-image textures (style)",
+        settings={
+            "loss": "content MSE + style_weight x mean/std style loss (3 levels) + 1 x L1 "
+            "reconstruction",
+            "style_weight": 5.0,
+            "lr": 1e-3,
+            "crop": 64,
+            "lr_schedule": "cosine_lr: 50-step warm-up, cosine decay to 5%",
+            "encoder": "fixed random (He init, seed in config); decoder trained",
+        },
+    ),
 }

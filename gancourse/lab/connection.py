@@ -1,5 +1,7 @@
 """A kernel WebSocket connection that sends each message at once (what ``make lab`` uses).
 
+Used from lesson 00 on, by every slider in the lessons (``make lab`` names it).
+
 Why: a slider move makes the kernel send several small messages in a row (status "busy", the
 slider's echo, the new image, status "idle"). Tornado's WebSocket leaves Nagle's algorithm on, so
 the second small message waits until the browser acknowledges the first, and browsers delay that

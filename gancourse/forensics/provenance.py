@@ -1,5 +1,7 @@
 """Provenance records: say where a generated image came from, and notice when its pixels changed.
 
+Derived in lesson 10.
+
 A record is a small JSON object::
 
     {"schema": "gancourse-provenance-1", "generator": "faces_dcgan64", "seed": 7,
@@ -18,7 +20,7 @@ A record is a small JSON object::
 Honest limits: metadata is stripped by most re-encodings (JPEG, screenshots, many upload
 pipelines), and a hash breaks on any change at all, including harmless resizing. A record proves
 "this file is what the generator made"; its absence proves nothing. Watermarks
-(:mod:`gancourse.watermark`) are the complementary tool: they survive some edits but carry
+(:mod:`gancourse.forensics.watermark`) are the complementary tool: they survive some edits but carry
 only a bit or two.
 """
 
@@ -31,26 +33,45 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+
+from gancourse.data.transforms import from_uint8, to_uint8
 
 SCHEMA = "gancourse-provenance-1"
 PNG_KEY = "gancourse:provenance"
-_RESERVED = {"schema", "generator", "seed", "software", "width", "height", "channels", "sha256", "hmac"}
+_RESERVED = {
+    "schema",
+    "generator",
+    "seed",
+    "software",
+    "width",
+    "height",
+    "channels",
+    "sha256",
+    "hmac",
+}
 
 
 def _to_pixels(image: torch.Tensor) -> np.ndarray:
     """One image (C, H, W) in [-1, 1] -> uint8 array (H, W, C)."""
     if not isinstance(image, torch.Tensor):
-        raise TypeError(f"image must be a torch.Tensor (C, H, W) in [-1, 1], got {type(image).__name__}")
+        raise TypeError(
+            f"image must be a torch.Tensor (C, H, W) in [-1, 1], got {type(image).__name__}"
+        )
     if image.dim() == 4 and image.shape[0] == 1:
         image = image[0]
     if image.dim() != 3 or image.shape[0] not in (1, 3):
-        raise ValueError(f"image must be one image of shape (C, H, W) with C = 1 or 3, got {tuple(image.shape)}; "
-                         "records are made per image: loop over a batch")
+        raise ValueError(
+            "image must be one image of shape (C, H, W) with C = 1 or 3, "
+            f"got {tuple(image.shape)}; "
+            "records are made per image: loop over a batch"
+        )
     if image.dtype == torch.uint8:
         return image.permute(1, 2, 0).cpu().numpy()
     if not image.is_floating_point():
         raise TypeError(f"image must be float in [-1, 1] or uint8, got {image.dtype}")
-    return ((image.detach().float().cpu() + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()
+    return to_uint8(image.float().cpu()).permute(1, 2, 0).numpy()
 
 
 def pixel_sha256(image: torch.Tensor) -> str:
@@ -62,7 +83,9 @@ def pixel_sha256(image: torch.Tensor) -> str:
 
 
 def _canonical(record: dict) -> bytes:
-    return json.dumps({k: v for k, v in record.items() if k != "hmac"}, sort_keys=True, separators=(",", ":")).encode()
+    return json.dumps(
+        {k: v for k, v in record.items() if k != "hmac"}, sort_keys=True, separators=(",", ":")
+    ).encode()
 
 
 def _key_bytes(key) -> bytes:
@@ -73,18 +96,31 @@ def _key_bytes(key) -> bytes:
     raise TypeError(f"key must be str or bytes, got {type(key).__name__}")
 
 
-def make_record(image: torch.Tensor, generator: str, seed: int | None = None, key=None, **extra) -> dict:
+def make_record(
+    image: torch.Tensor, generator: str, seed: int | None = None, key=None, **extra
+) -> dict:
     """A provenance record for one image (C, H, W); signed with HMAC-SHA256 when a ``key`` is given.
-    ``extra`` fields (e.g. ``watermark_key_id="course"``, ``edit="smile +2"``) must be JSON-serialisable."""
+
+    ``extra`` fields (e.g. ``watermark_key_id="course"``, ``edit="smile +2"``) must be
+    JSON-serialisable.
+    """
     if not isinstance(generator, str) or not generator:
         raise ValueError("generator must be a non-empty name, e.g. 'faces_dcgan64'")
     clash = _RESERVED & set(extra)
     if clash:
         raise ValueError(f"extra fields may not overwrite {sorted(clash)}")
     pixels = _to_pixels(image)
-    record = {"schema": SCHEMA, "generator": generator, "seed": seed, "software": "gancourse",
-              "height": int(pixels.shape[0]), "width": int(pixels.shape[1]), "channels": int(pixels.shape[2]),
-              "sha256": pixel_sha256(image), **extra}
+    record = {
+        "schema": SCHEMA,
+        "generator": generator,
+        "seed": seed,
+        "software": "gancourse",
+        "height": int(pixels.shape[0]),
+        "width": int(pixels.shape[1]),
+        "channels": int(pixels.shape[2]),
+        "sha256": pixel_sha256(image),
+        **extra,
+    }
     try:
         json.dumps(record)
     except TypeError as error:
@@ -107,15 +143,15 @@ def verify(image: torch.Tensor, record: dict | None, key=None) -> dict:
     if key is not None and "hmac" in record:
         expected = hmac.new(_key_bytes(key), _canonical(record), hashlib.sha256).hexdigest()
         signature_ok = hmac.compare_digest(expected, str(record["hmac"]))
-    return {"has_record": True, "pixels_match": pixel_sha256(image) == record.get("sha256"),
-            "signature_ok": signature_ok}
+    return {
+        "has_record": True,
+        "pixels_match": pixel_sha256(image) == record.get("sha256"),
+        "signature_ok": signature_ok,
+    }
 
 
 def save_png(image: torch.Tensor, path, record: dict | None = None) -> Path:
     """Write one image (C, H, W) in [-1, 1] as PNG, with ``record`` in a text chunk."""
-    from PIL import Image
-    from PIL.PngImagePlugin import PngInfo
-
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise ValueError(f"save_png writes PNG files; the path must end in .png, got {path.name!r}")
@@ -131,8 +167,6 @@ def save_png(image: torch.Tensor, path, record: dict | None = None) -> Path:
 
 def load_image(path) -> tuple[torch.Tensor, dict | None]:
     """Read an image file -> (image (C, H, W) in [-1, 1], its provenance record or None)."""
-    from PIL import Image
-
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no image at {path}")
@@ -143,11 +177,11 @@ def load_image(path) -> tuple[torch.Tensor, dict | None]:
     record = json.loads(text[PNG_KEY]) if PNG_KEY in text else None
     tensor = torch.from_numpy(array.copy())
     tensor = tensor[None] if tensor.dim() == 2 else tensor.permute(2, 0, 1)
-    return tensor.float() / 127.5 - 1, record
+    return from_uint8(tensor), record
 
 
 def write_sidecar(record: dict, image_path) -> Path:
-    """Write ``record`` as ``IMAGE.json`` next to the image file (for formats without text chunks)."""
+    """Write ``record`` as ``IMAGE.json`` next to the image (for formats without text chunks)."""
     path = Path(image_path).with_suffix(Path(image_path).suffix + ".json")
     path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     return path

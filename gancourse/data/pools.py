@@ -1,0 +1,75 @@
+"""Image pools and random crops for the style models: photos, style images, (photo, painting) pairs.
+
+Derived in lesson 08 (``style_pool`` and ``random_crops`` feed the AdaIN decoder's live training)
+and lesson 09 (``painting_pairs`` and ``paired_crops`` feed pix2pix and CycleGAN). The zoo's style
+recipes train on the same pools.
+
+- :func:`photo_pool`: the course's colour photos (scikit-image, scikit-learn, matplotlib);
+- :func:`style_pool`: every procedural painting style at several seeds, plus real textures;
+- :func:`random_crops`: ``n`` random square crops (and horizontal flips) of a pool;
+- :func:`painting_pairs`: photos and synthetic faces with their ``paint_filter`` painting
+  (style :data:`PAINT_STYLE`): paired data, nothing downloaded;
+- :func:`paired_crops`: the same random crop (and flip) of a photo and its painting.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from . import faces, images, styles
+
+PAINT_STYLE = "brush"  # the painting style pix2pix and CycleGAN learn (lesson 09)
+
+
+def photo_pool(size: int = 256) -> torch.Tensor:
+    """The course's colour photos (N, 3, size, size) in [-1, 1], resized and centre-cropped."""
+    return images.photo_batch(size=size)
+
+
+def style_pool(size: int = 256, seeds=(0, 1, 2, 3)) -> torch.Tensor:
+    """Every procedural painting style at several seeds, plus the scikit-image textures:
+    (N, 3, size, size)."""
+    pool = [styles.style_image(name, size, seed) for name in styles.STYLE_NAMES for seed in seeds]
+    pool += [images.load(name, size=size) for name in images.TEXTURES]
+    return torch.stack(pool)
+
+
+def random_crops(
+    pool: torch.Tensor, n: int, crop: int, generator: torch.Generator, flip: bool = True
+) -> torch.Tensor:
+    """``n`` random ``crop`` x ``crop`` crops (with random horizontal flips) of images in
+    ``pool``."""
+    size = pool.shape[-1]
+    idx = torch.randint(len(pool), (n,), generator=generator)
+    ys = torch.randint(size - crop + 1, (n,), generator=generator)
+    xs = torch.randint(size - crop + 1, (n,), generator=generator)
+    out = torch.stack(
+        [
+            pool[i, :, y : y + crop, x : x + crop]
+            for i, y, x in zip(idx.tolist(), ys.tolist(), xs.tolist())
+        ]
+    )
+    if flip:
+        mask = torch.rand(n, generator=generator) < 0.5
+        out[mask] = out[mask].flip(-1)
+    return out
+
+
+def painting_pairs(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """(photos, paintings) (N, 3, 256, 256): course photos + synthetic faces, and paint_filter of
+    each."""
+    face_imgs, _ = faces.face_batch(8, 256, seed=seed)
+    photos = torch.cat([photo_pool(256), face_imgs])
+    paintings = torch.cat(
+        [
+            styles.paint_filter(photos[i : i + 4], PAINT_STYLE, seed=seed + i)
+            for i in range(0, len(photos), 4)
+        ]
+    )
+    return photos, paintings
+
+
+def paired_crops(x: torch.Tensor, y: torch.Tensor, n: int, crop: int, generator: torch.Generator):
+    """The same random crop (and flip) of ``x`` and ``y``: (n, 3, crop, crop) twice."""
+    both = random_crops(torch.cat([x, y], 1), n, crop, generator)
+    return both[:, :3], both[:, 3:]

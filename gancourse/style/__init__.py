@@ -1,0 +1,100 @@
+"""Style: feature statistics, texture synthesis, style transfer, style mixing, background restyling.
+
+Derived in lessons 08 (statistics, texture, transfer, mixing) and 09 (background). One topic per
+module; every public name is re-exported here, so ``style.gram_matrix``, ``style.adain`` and
+``style.prepare_photo`` work after ``from gancourse import style``:
+
+- :mod:`gancourse.style.statistics`  Gram matrix, channel mean/std, AdaIN (the operation is defined
+  with its layer in :mod:`gancourse.models.adain`), style / content / structure distances;
+- :mod:`gancourse.style.texture`     random multi-scale features, texture synthesis by optimisation;
+- :mod:`gancourse.style.transfer`    ``prepare_photo`` for any photo, the alpha sweep and its check;
+- :mod:`gancourse.style.mixing`      measuring style mixing in the style-based generator;
+- :mod:`gancourse.style.background`  foreground masks, feathering, restyling only the background.
+
+The live explorers of these lessons are in :mod:`gancourse.widgets.style`.
+"""
+
+from . import background, mixing, statistics, texture, transfer
+from .background import (
+    OUTLINES,
+    blend_background,
+    feather,
+    foreground_mask,
+    outline_mask,
+    photo_mask,
+)
+from .mixing import (
+    COARSE_ATTRIBUTES,
+    COLOUR_ATTRIBUTES,
+    REPORT_SEED,
+    SELECTION_SEED,
+    attribute_from,
+    default_crossover,
+    mixing_images,
+    mixing_images_at,
+    mixing_rate,
+    mixing_report,
+    read_attributes,
+    score_mixes,
+    selection_rates,
+)
+from .statistics import (
+    EPS,
+    adain,
+    check_features,
+    content_distance,
+    gram_distance,
+    gram_matrix,
+    mean_std,
+    structure_distance,
+    style_distance,
+)
+from .texture import RandomMultiScaleFeatures, synthesize_texture
+from .transfer import MAX_SIZE, alpha_sweep, is_monotonic, prepare_photo
+
+__all__ = [
+    "background",
+    "mixing",
+    "statistics",
+    "texture",
+    "transfer",
+    # background
+    "OUTLINES",
+    "blend_background",
+    "feather",
+    "foreground_mask",
+    "outline_mask",
+    "photo_mask",
+    # mixing
+    "COARSE_ATTRIBUTES",
+    "COLOUR_ATTRIBUTES",
+    "REPORT_SEED",
+    "SELECTION_SEED",
+    "attribute_from",
+    "default_crossover",
+    "mixing_images",
+    "mixing_images_at",
+    "mixing_rate",
+    "mixing_report",
+    "read_attributes",
+    "score_mixes",
+    "selection_rates",
+    # statistics
+    "EPS",
+    "adain",
+    "check_features",
+    "content_distance",
+    "gram_distance",
+    "gram_matrix",
+    "mean_std",
+    "structure_distance",
+    "style_distance",
+    # texture
+    "RandomMultiScaleFeatures",
+    "synthesize_texture",
+    # transfer
+    "MAX_SIZE",
+    "alpha_sweep",
+    "is_monotonic",
+    "prepare_photo",
+]

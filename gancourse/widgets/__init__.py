@@ -1,0 +1,36 @@
+"""Live explorers (ipywidgets), every one on the same base: a pure ``render(state) -> image bytes``.
+
+Derived in lesson 00 (the slider pattern) and used in lessons 05-09. One module per topic:
+
+- :mod:`gancourse.widgets.base`    :class:`Explorer` (controls wired to ``render``) and its
+  :class:`LRUCache`;
+- :mod:`gancourse.widgets.latent`  :class:`AttributeToggles` (05), :class:`LatentExplorer` (06),
+  :class:`EditExplorer` (07);
+- :mod:`gancourse.widgets.style`   :class:`StyleExplorer`, :class:`StyleMixer` (08),
+  :class:`BackgroundBlender` (09).
+
+Every explorer is re-exported here: ``from gancourse import widgets; widgets.LatentExplorer(...)``
+or ``from gancourse.widgets import StyleExplorer``. Models are passed in, never loaded here.
+"""
+
+from . import base, latent, style
+from .base import Explorer, LRUCache, check_state
+from .latent import AttributeToggles, EditExplorer, LatentExplorer, seed_latent
+from .style import NO_STYLE, BackgroundBlender, StyleExplorer, StyleMixer
+
+__all__ = [
+    "base",
+    "latent",
+    "style",
+    "Explorer",
+    "LRUCache",
+    "check_state",
+    "AttributeToggles",
+    "EditExplorer",
+    "LatentExplorer",
+    "seed_latent",
+    "NO_STYLE",
+    "BackgroundBlender",
+    "StyleExplorer",
+    "StyleMixer",
+]
