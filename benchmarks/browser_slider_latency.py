@@ -13,11 +13,12 @@ WebSocket (TCP_NODELAY, see gancourse/lab/connection.py); ``--compare-stock`` ad
 jupyter_server's default connection. The harness does nothing in the page while a move is timed
 (no DOM queries, no polling: it awaits a promise the page resolves).
 
-Run to run, on 2 shared cores, a slider's median moves by several milliseconds (the browser, the server
-and the kernel compete for the same cores), so ``--rounds R`` repeats each row R times, each in a
-fresh JupyterLab and browser, pools the moves and also prints every round's own median.
+Run to run, on 2 shared cores, a slider's median moves by several milliseconds (the browser, the
+server and the kernel compete for the same cores), so ``--rounds R`` repeats each row R times, each
+in a fresh JupyterLab and browser, pools the moves and also prints every round's own median.
 
-    python benchmarks/browser_slider_latency.py [--moves 50] [--rounds 3] [--only NAME] [--compare-stock]
+    python benchmarks/browser_slider_latency.py [--moves 50] [--rounds 3] [--only NAME]
+        [--compare-stock]
 """
 
 from __future__ import annotations
@@ -44,12 +45,16 @@ TARGETS = [
 HOOK = """(() => {
   window.__ws = [];
   const text = (d) => typeof d === 'string' ? d
-      : (d instanceof ArrayBuffer ? new TextDecoder().decode(new Uint8Array(d).slice(0, 4000)) : '');
+      : (d instanceof ArrayBuffer
+          ? new TextDecoder().decode(new Uint8Array(d).slice(0, 4000)) : '');
   const Original = window.WebSocket;
   window.WebSocket = function (...args) {
     const ws = new Original(...args);
     const send = ws.send.bind(ws);
-    ws.send = (d) => { if (text(d).includes('comm_msg')) window.__ws.push(['sent', performance.now(), 0]); return send(d); };
+    ws.send = (d) => {
+      if (text(d).includes('comm_msg')) window.__ws.push(['sent', performance.now(), 0]);
+      return send(d);
+    };
     ws.addEventListener('message', (e) => { if (text(e.data).includes('comm_msg'))
         window.__ws.push(['received', performance.now(), e.data.byteLength || e.data.length]); });
     return ws;
@@ -61,8 +66,9 @@ HOOK = """(() => {
 ARM = """(img) => {
     window.__lat = undefined; window.__t0 = undefined; window.__ws = [];
     let done; window.__done = new Promise((resolve) => { done = resolve; });
-    document.addEventListener('keydown', () => { if (window.__t0 === undefined) window.__t0 = performance.now(); },
-                              {capture: true, once: true});
+    document.addEventListener('keydown', () => {
+        if (window.__t0 === undefined) window.__t0 = performance.now();
+    }, {capture: true, once: true});
     const observer = new MutationObserver(() => {
         observer.disconnect();
         img.decode().catch(() => {}).then(() => requestAnimationFrame(() => {
@@ -86,8 +92,8 @@ def measure(page, base, notebook, description, nth, moves):
     for move in range(moves):
         handle.focus()
         image.evaluate(ARM)
-        # Pick the direction from the handle's ARIA values now: reading the slider back after the key
-        # press would run the harness's DOM queries inside the window being measured.
+        # Pick the direction from the handle's ARIA values now: reading the slider back after the
+        # key press would run the harness's DOM queries inside the window being measured.
         now, high = (float(handle.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemax"))
         page.keyboard.press("ArrowRight" if now < high else "ArrowLeft")
         try:
@@ -128,13 +134,19 @@ def main() -> int:
         "--rounds",
         type=int,
         default=1,
-        help="repeat each row this many times, each in a fresh JupyterLab and browser; moves are pooled",
+        help=(
+            "repeat each row this many times, each in a fresh JupyterLab and browser; "
+            "moves are pooled"
+        ),
     )
     parser.add_argument("--only", default=None, help="run only targets whose name contains this")
     parser.add_argument(
         "--windowing",
         default="contentVisibility",
-        help="JupyterLab's notebook windowing mode (its default: contentVisibility; the tests use none)",
+        help=(
+            "JupyterLab's notebook windowing mode "
+            "(its default: contentVisibility; the tests use none)"
+        ),
     )
     parser.add_argument(
         "--stock-connection",
@@ -155,8 +167,9 @@ def main() -> int:
         return 0
     root = Path(__file__).resolve().parent.parent
     print(
-        "| slider | moves | median ms | p95 ms | round medians ms | key -> message sent | first reply from the kernel | "
-        "kernel work (callback incl.) | image message -> painted |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+        "| slider | moves | median ms | p95 ms | round medians ms | key -> message sent | "
+        "first reply from the kernel | kernel work (callback incl.) | image message -> painted |\n"
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     )
     for name, notebook, description, nth in TARGETS:
         if args.only and args.only not in name:
@@ -171,7 +184,8 @@ def main() -> int:
         ):
             moves, round_medians = [], []
             for _round in range(args.rounds):
-                # a fresh JupyterLab per lesson: a second notebook opened in the same server can stall
+                # a fresh JupyterLab per lesson:
+                # a second notebook opened in the same server can stall
                 with (
                     jb.jupyterlab_server(args.windowing, stock) as base,
                     jb.chromium_page() as page,
@@ -189,15 +203,20 @@ def main() -> int:
             label = f"{name}, stock kernel WebSocket" if stock else name
             rounds = ", ".join(f"{r:.1f}" for r in round_medians)
             print(
-                f"| {label} | {len(lat)} | {statistics.median(lat):.1f} | {p95:.1f} | {rounds} | {parts} |",
+                f"| {label} | {len(lat)} | {statistics.median(lat):.1f} | {p95:.1f} | "
+                f"{rounds} | {parts} |",
                 flush=True,
             )
     print(
-        f"\n({args.rounds} round(s) of {args.moves} moves per row, each round in a fresh JupyterLab and browser; "
+        f"\n({args.rounds} round(s) of {args.moves} moves per row, "
+        "each round in a fresh JupyterLab and browser; "
         "median and p95 over all of a row's moves; "
         "parts are medians over the moves, so they need not add up to the total's median; "
-        "'message sent' is the page handing the slider's comm message to its WebSocket; the first reply is the kernel's busy status for the slider's message, back in the page; kernel work runs from it to the message with the new image; "
-        f"JupyterLab windowing mode {args.windowing}; 'stock kernel WebSocket' rows use jupyter_server's default connection "
+        "'message sent' is the page handing the slider's comm message to its WebSocket; "
+        "the first reply is the kernel's busy status for the slider's message, back in the page; "
+        "kernel work runs from it to the message with the new image; "
+        f"JupyterLab windowing mode {args.windowing}; "
+        "'stock kernel WebSocket' rows use jupyter_server's default connection "
         "(Nagle's algorithm on) instead of make lab's gancourse.lab.connection)"
     )
     return 0

@@ -1,4 +1,5 @@
-"""Compute cost of a DCGAN on this machine: ms per training step and per sample vs image size and width.
+"""Compute cost of a DCGAN on this machine: ms per training step and per sample vs image size and
+width.
 
     python benchmarks/compute_cost.py [--quick] [--batch 16] [--repeats 3] [--device cpu]
 
@@ -17,7 +18,7 @@ from gancourse import cost, runtime
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="sizes 16-64 and widths 8-32 only")
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=3)

@@ -17,7 +17,8 @@ the leakage of an entangled direction before and after orthogonalisation.
    first feature layer h = block0(z) (``editing.FeatureSpace``), where the ReLU has unfolded what is
    curved in z: held-out R² in z and in h, then each main attribute's plain direction in h.
 
-    python benchmarks/edit_measures.py [--generator zoo|oracle] [--n 300] [--calib N] [--space z|h|both] [--weights-dir DIR]
+    python benchmarks/edit_measures.py [--generator zoo|oracle] [--n 300] [--calib N]
+        [--space z|h|both] [--weights-dir DIR]
 """
 
 from __future__ import annotations
@@ -79,7 +80,10 @@ def main(argv=None) -> int:
         "--goal",
         type=float,
         default=0.93,
-        help="calibration success goal for the h table (above 0.90, so held-out results clear the bar despite sampling noise)",
+        help=(
+            "calibration success goal for the h table "
+            "(above 0.90, so held-out results clear the bar despite sampling noise)"
+        ),
     )
     parser.add_argument(
         "--space",
@@ -103,13 +107,15 @@ def main(argv=None) -> int:
             if kind == "zoo":
                 raise
             print(
-                f"(no reference generator: {type(error).__name__}; measuring the oracle generator instead)"
+                f"(no reference generator: {type(error).__name__}; "
+                "measuring the oracle generator instead)"
             )
             kind = "oracle"
     if kind == "oracle":
         G = OracleGenerator().eval()
     print(
-        f"generator: {kind}; classifier: zoo face_classifier; {args.label} labelled latents, {args.n} samples per edit"
+        f"generator: {kind}; classifier: zoo face_classifier; {args.label} labelled latents, "
+        f"{args.n} samples per edit"
     )
 
     z, scores = editing.label_latents(G, C, n=args.label, seed=0)
@@ -123,11 +129,13 @@ def main(argv=None) -> int:
     if kind == "oracle":
         for a in MAIN:
             print(
-                f"  {a:<10} cosine(found, true direction) = {(directions[a] @ G.W[faces.attribute_index(a)]).item():.3f}"
+                f"  {a:<10} cosine(found, true direction) = "
+                f"{(directions[a] @ G.W[faces.attribute_index(a)]).item():.3f}"
             )
     for alpha in [float(a) for a in args.alphas.split(",")]:
         print(
-            f"α = {alpha}:  {'eligible':>8} {'success':>8} {'Δ target':>9} {'mean leak':>10}   largest leak"
+            f"α = {alpha}:  {'eligible':>8} {'success':>8} {'Δ target':>9} {'mean leak':>10}   "
+            "largest leak"
         )
         for a in MAIN:
             r = editing.score_edit(G, C, directions[a], a, alpha, n=args.n, seed=1)
@@ -135,7 +143,8 @@ def main(argv=None) -> int:
             bar = "meets" if r["success"] >= 0.9 and r["mean_leakage"] <= 0.1 else "misses"
             print(
                 f"  {a:<10} {r['eligible']:>8.0%} {r['success']:>8.0%} {r['target_change']:>+9.3f} "
-                f"{r['mean_leakage']:>10.3f}   {worst} {r['leakage'][worst]:.3f}   ({bar} ≥90 % / ≤10 %)"
+                f"{r['mean_leakage']:>10.3f}   {worst} {r['leakage'][worst]:.3f}   "
+                f"({bar} ≥90 % / ≤10 %)"
             )
     # orthogonalisation: the most entangled pair among the found directions, or (oracle, whose
     # directions are nearly orthogonal) an entangled mix smile + 0.6 eye_size
@@ -153,7 +162,8 @@ def main(argv=None) -> int:
         G, C, editing.orthogonalize(n1, directions[held]), edited, 2.0, n=args.n, seed=1
     )
     print(
-        f"edit {edited}, hold {held} (|cos| {abs(n1 @ directions[held]).item():.2f}): leakage into {held} "
+        f"edit {edited}, hold {held} (|cos| {abs(n1 @ directions[held]).item():.2f}): "
+        f"leakage into {held} "
         f"{plain['leakage'][held]:.3f} -> {orth['leakage'][held]:.3f} orthogonalised; success "
         f"{plain['success']:.0%} -> {orth['success']:.0%}"
     )
@@ -163,19 +173,23 @@ def main(argv=None) -> int:
 
 
 def feature_table(G, C, z, scores, n: int, calib: int, goal: float = 0.93) -> None:
-    """InterFaceGAN in the first feature layer h = F(z) (editing.FeatureSpace): held-out R² in z and in h,
-    then each main attribute's plain direction in h at an α calibrated in standard deviations of h along n."""
+    """InterFaceGAN in the first feature layer h = F(z) (editing.FeatureSpace): held-out R² in z
+    and in h, then each main attribute's plain direction in h at an α calibrated in standard
+    deviations of h along n."""
     from gancourse import editing
 
     fs = editing.FeatureSpace(G)
     h = fs.features(z)
     grid = torch.tensor([0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0])
     print(
-        f"InterFaceGAN in h = block 0 of G, {tuple(fs.shape)} = {fs.z_dim} numbers; R² held out (last 25 %, ridge 100); "
-        f"α = the smallest sd multiple reaching {goal:.0%} on {calib} calibration latents (seed 2); measured on {n} (seed 1, then seed 3)"
+        f"InterFaceGAN in h = block 0 of G, {tuple(fs.shape)} = {fs.z_dim} numbers; "
+        "R² held out (last 25 %, ridge 100); "
+        f"α = the smallest sd multiple reaching {goal:.0%} on {calib} calibration latents "
+        f"(seed 2); measured on {n} (seed 1, then seed 3)"
     )
     print(
-        f"  {'edited':<10} {'R² z':>5} {'R² h':>5} {'α (sd)':>7} {'success':>13} {'Δ target':>9} {'mean leak':>10}   largest leak"
+        f"  {'edited':<10} {'R² z':>5} {'R² h':>5} {'α (sd)':>7} {'success':>13} "
+        f"{'Δ target':>9} {'mean leak':>10}   largest leak"
         f"{'':>34}seed 3: success / mean leak"
     )
     for a in MAIN:
@@ -192,24 +206,29 @@ def feature_table(G, C, z, scores, n: int, calib: int, goal: float = 0.93) -> No
         worst = max(r["leakage"], key=r["leakage"].get)
         bar = "meets" if r["success"] >= 0.9 and r["mean_leakage"] <= 0.1 else "misses"
         print(
-            f"  {a:<10} {r2z:>5.2f} {r2h:>5.2f} {alpha / sd:>7.2f} {r['success']:>7.1%} ±{se:.1%} {r['target_change']:>+9.3f} "
-            f"{r['mean_leakage']:>10.3f}   {worst} {r['leakage'][worst]:.3f}   ({bar} ≥90 % / ≤10 %)   "
+            f"  {a:<10} {r2z:>5.2f} {r2h:>5.2f} {alpha / sd:>7.2f} {r['success']:>7.1%} "
+            f"±{se:.1%} {r['target_change']:>+9.3f} "
+            f"{r['mean_leakage']:>10.3f}   {worst} {r['leakage'][worst]:.3f}   "
+            f"({bar} ≥90 % / ≤10 %)   "
             f"{r3['success']:.1%} / {r3['mean_leakage']:.3f}"
         )
 
 
 def conditional_table(G, C, z, scores, n: int, calib: int) -> None:
-    """Each main attribute's direction held orthogonal to every other attribute's, at a calibrated α."""
+    """Each main attribute's direction held orthogonal to every other attribute's, at a
+    calibrated α."""
     from gancourse import editing
 
     directions = editing.attribute_directions(z, scores)
     held_out = torch.randn(n, G.z_dim, generator=torch.Generator().manual_seed(1))
     print(
-        "conditional edits: orthogonal to all other attributes' directions; α = the smallest of 0.5..4 "
+        "conditional edits: orthogonal to all other attributes' directions; "
+        "α = the smallest of 0.5..4 "
         "reaching 90 % success on other latents (seed 2); measured on seed 1"
     )
     print(
-        f"  {'edited':<10} {'linear R²':>9} {'α':>5} {'success':>8} {'mean leak':>10}   plain at that α (success / leak)"
+        f"  {'edited':<10} {'linear R²':>9} {'α':>5} {'success':>8} {'mean leak':>10}   "
+        "plain at that α (success / leak)"
     )
     for a in MAIN:
         key = a if a in directions else f"{a}=yes"

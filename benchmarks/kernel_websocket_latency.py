@@ -1,8 +1,8 @@
 """A slider move through JupyterLab's server, without a browser: comm message -> new image back.
 
-Starts JupyterLab as ``make lab`` does, then, as the page would, opens a kernel WebSocket, creates an
-``IntSlider`` wired to an ``ipywidgets.Image`` (lesson 00's smooth colour field, 128 x 128 PNG), and
-sends the slider's state updates. For each move it times the kernel's replies as they reach the
+Starts JupyterLab as ``make lab`` does, then, as the page would, opens a kernel WebSocket, creates
+an ``IntSlider`` wired to an ``ipywidgets.Image`` (lesson 00's smooth colour field, 128 x 128 PNG),
+and sends the slider's state updates. For each move it times the kernel's replies as they reach the
 client: its "busy" status, the slider's echo, the image update, "idle". Run once with ``make lab``'s
 connection (gancourse.lab.connection, TCP_NODELAY) and once with jupyter_server's default, to show
 what Nagle's algorithm costs a slider.
@@ -62,7 +62,8 @@ def _message(kind: str, content: dict) -> dict:
 
 
 async def _replies(ws, parent: str, until) -> dict:
-    """Arrival times (ms since now) of the kernel's replies to ``parent``, by kind, until ``until(kind)``."""
+    """Arrival times (ms since now) of the kernel's replies to ``parent``, by kind, until
+    ``until(kind)``."""
     start, times = time.perf_counter(), {}
     while True:
         raw = await asyncio.wait_for(ws.read_message(), timeout=30)
@@ -148,7 +149,8 @@ def main() -> int:
     parser.add_argument("--moves", type=int, default=60)
     args = parser.parse_args()
     print(
-        "| kernel WebSocket | moves | busy ms | echo ms | new image ms | idle ms |\n| --- | --- | --- | --- | --- | --- |"
+        "| kernel WebSocket | moves | busy ms | echo ms | new image ms | idle ms |\n"
+        "| --- | --- | --- | --- | --- | --- |"
     )
     for label, stock in (("make lab's (TCP_NODELAY)", False), ("jupyter_server's default", True)):
         with jb.jupyterlab_server(stock_connection=stock) as base:

@@ -1,4 +1,5 @@
-"""Wall time of each lesson, executed top to bottom as Restart & Run All does, in FAST and full mode.
+"""Wall time of each lesson, executed top to bottom as Restart & Run All does, in FAST and full
+mode.
 
     python benchmarks/lesson_times.py [--modes fast,full] [--only 04]
 

@@ -13,7 +13,8 @@ from gancourse.data import faces, styles
 
 def main() -> None:
     print(
-        f"torch {torch.__version__}, threads = {torch.get_num_threads()}, 256 faces at 64 px, best of 3"
+        f"torch {torch.__version__}, threads = {torch.get_num_threads()}, "
+        "256 faces at 64 px, best of 3"
     )
     photos, _ = faces.face_batch(256, size=64, seed=0)
     for name in styles.STYLE_NAMES:

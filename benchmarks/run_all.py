@@ -48,7 +48,8 @@ def machine() -> str:
 
 
 def as_markdown(output: str) -> str:
-    """A script's output for the report: Markdown tables stay as they are, other text goes in a code block."""
+    """A script's output for the report: Markdown tables stay as they are, other text goes in a
+    code block."""
     if any(line.startswith("|") for line in output.splitlines()):
         return output
     return f"```\n{output.strip()}\n```"
@@ -70,8 +71,9 @@ def main() -> int:
     sections = [
         f"# Benchmarks\n\nMeasured by `make bench` on {datetime.date.today()}.\n\n"
         f"**Machine:** {machine()}.\n\nFigures are single runs on a shared machine: compare ratios "
-        "measured within one run, not absolute numbers across runs. Figures measured on a GPU (once, "
-        "on a borrowed H200) are in [benchmarks_gpu.md](benchmarks_gpu.md).\n"
+        "measured within one run, not absolute numbers across runs. "
+        "Figures measured on a GPU (once, on a borrowed H200) are in "
+        "[benchmarks_gpu.md](benchmarks_gpu.md).\n"
     ]
     failed = 0
     scripts = list(SCRIPTS)

@@ -59,7 +59,8 @@ def _report(name, times):
     wall, cpu = times
     print(
         f"{name:<24} wall: median {statistics.median(wall):6.2f} ms  p95 {_p95(wall):6.2f} ms  "
-        f"min {min(wall):6.2f} ms | CPU: median {statistics.median(cpu):6.2f} ms  p95 {_p95(cpu):6.2f} ms  "
+        f"min {min(wall):6.2f} ms | CPU: median {statistics.median(cpu):6.2f} ms  "
+        f"p95 {_p95(cpu):6.2f} ms  "
         f"({len(wall)} moves)"
     )
     return statistics.median(wall), statistics.median(cpu)

@@ -44,7 +44,10 @@ def _load_average():
 def _summary(name: str, times_ms: list[float]) -> str:
     ordered = sorted(times_ms)
     p90 = ordered[int(0.9 * (len(ordered) - 1))]
-    return f"{name:<34} median {statistics.median(times_ms):6.1f} ms   p90 {p90:6.1f} ms   (n = {len(times_ms)})"
+    return (
+        f"{name:<34} median {statistics.median(times_ms):6.1f} ms   p90 {p90:6.1f} ms   "
+        f"(n = {len(times_ms)})"
+    )
 
 
 def main(argv=None) -> int:
@@ -101,7 +104,8 @@ def main(argv=None) -> int:
         blend.append((time.perf_counter() - start) * 1000)
 
     print(
-        f"style slider latency at {args.size} x {args.size}, {threads} CPU thread(s), torch {torch.__version__}"
+        f"style slider latency at {args.size} x {args.size}, {threads} CPU thread(s), "
+        f"torch {torch.__version__}"
     )
     print(f"model: {source}")
     print(_summary("alpha move -> JPEG bytes (total)", total))
@@ -113,7 +117,8 @@ def main(argv=None) -> int:
     load = _load_average()
     if load is not None:
         print(
-            f"load average (1 min): {load:.1f} on {os.cpu_count()} cores; wall times include waiting for a core "
+            f"load average (1 min): {load:.1f} on {os.cpu_count()} cores; "
+            "wall times include waiting for a core "
             "when the machine is busy (the CPU time above does not)"
         )
     goal = statistics.median(total) <= 50

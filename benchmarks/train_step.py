@@ -1,4 +1,5 @@
-"""ms per training step: ``gancourse.train.fit`` vs a plain loop written like PyTorch's DCGAN example.
+"""ms per training step: ``gancourse.train.fit`` vs a plain loop written like PyTorch's DCGAN
+example.
 
 Same models (DCGAN G and D, same init), same data tensor, same batch size, same loss (BCE on
 logits, non-saturating G), both on the same device in one run. The reference is the loop of
@@ -111,7 +112,7 @@ def timed(fn, args, device, data):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=32)
     parser.add_argument("--width", type=int, default=32)
     parser.add_argument("--z-dim", type=int, default=64)
@@ -153,7 +154,8 @@ def main():
         f"runs: {', '.join(f'{x:.1f}' for x in ours)}"
     )
     print(
-        f"speed ratio reference / gancourse:      {r / o:8.2f}x  ({'OK' if r / o >= 1.0 else 'SLOWER'})"
+        f"speed ratio reference / gancourse:      {r / o:8.2f}x  "
+        f"({'OK' if r / o >= 1.0 else 'SLOWER'})"
     )
     if compiled:
         c = statistics.median(compiled)

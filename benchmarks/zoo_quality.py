@@ -13,8 +13,9 @@ For every shipped model:
     python benchmarks/zoo_quality.py [--samples N] [--models name ...]
 
 Thresholds (exit status 1 when one is missed): classifier accuracy >= 0.98 on every categorical
-attribute; conditional attribute accuracy >= 0.95; style-mixing rate >= 0.80. FIDs are printed for reading, next to their
-floor and blurred baseline (a good generator lands between the two, near the floor).
+attribute; conditional attribute accuracy >= 0.95; style-mixing rate >= 0.80. FIDs are printed for
+reading, next to their floor and blurred baseline (a good generator lands between the two, near the
+floor).
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def main(argv=None) -> int:
         start = time.perf_counter()
         model = zoo.load(name, device="cpu")
         entry = zoo.entry(name)
-        # measured like their cards: mixing on <= 500 pairs; stylizers and translators on fixed images
+        # measured like their cards: mixing on <= 500 pairs;
+        # stylizers and translators on fixed images
         n, unit = {
             "style_generator": (min(args.samples, 500), "face pairs"),
             "stylizer": (0, ""),

@@ -64,7 +64,7 @@ class UnsafeClassError(CheckpointError):
 
 # ----------------------------------------------------------------------------------- model classes
 def model_class(name: str) -> type[nn.Module]:
-    """The model class called ``name`` (``"gancourse.models.dcgan:Generator"`` or ``…dcgan.Generator``).
+    """The model class called ``name`` (``"gancourse.models.dcgan:Generator"`` or ``….Generator``).
 
     Only ``nn.Module`` subclasses defined in :mod:`gancourse.models` are returned: the name comes
     from a file, and a file must never choose what code runs.
@@ -94,11 +94,6 @@ def build(name: str, config: dict) -> nn.Module:
     return model_class(name)(**config)
 
 
-def _qualname(model: nn.Module) -> str:
-    cls = type(model)
-    return f"{cls.__module__}.{cls.__qualname__}"
-
-
 # ------------------------------------------------------------------------------------- file basics
 def sha256_of(path: str | Path) -> str:
     """Hex sha256 of a file's bytes."""
@@ -116,6 +111,7 @@ def write_atomic(path: str | Path, payload: bytes) -> Path:
     never half a file. The temp file is removed if anything goes wrong.
     """
     path = Path(path)
+    remove_stale_temps(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         with open(tmp, "wb") as handle:
@@ -129,8 +125,46 @@ def write_atomic(path: str | Path, payload: bytes) -> Path:
     return path
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        pass
+    return True
+
+
+def remove_stale_temps(path: str | Path) -> list[Path]:
+    """Delete temp files a killed writer of ``path`` left behind (``.NAME.tmp-PID`` whose process
+    is gone); a write in progress in a live process is left alone. Returns what was removed."""
+    path = Path(path)
+    removed = []
+    for tmp in path.parent.glob(f".{path.name}.tmp-*"):
+        pid = tmp.name.rpartition("-")[2]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
+    return removed
+
+
+def non_finite(*models: nn.Module | None) -> list[str]:
+    """Names of the parameters and buffers (e.g. BatchNorm statistics) that hold NaN or inf."""
+    bad = []
+    for model in models:
+        if model is None:
+            continue
+        for name, tensor in model.state_dict().items():
+            if tensor.is_floating_point() and not torch.isfinite(tensor).all():
+                bad.append(f"{type(model).__name__}.{name}")
+    return bad
+
+
 def check_writable(path: str | Path) -> Path:
-    """Create ``path``'s folder and check a file can be written there, *before* a long run starts."""
+    """Create ``path``'s folder and check a file can be written there.
+
+    Done *before* a long run starts.
+    """
     path = Path(path)
     if path.suffix != ".safetensors":
         raise ValueError(f"checkpoint paths end in .safetensors, got {path.name!r}")
@@ -209,7 +243,10 @@ def save_checkpoint(
     for name, model in (("G", G), ("D", D), ("G_ema", G_ema)):
         if model is None:
             continue
-        meta["models"][name] = {"class": _qualname(model), "config": getattr(model, "config", None)}
+        meta["models"][name] = {
+            "class": f"{type(model).__module__}.{type(model).__qualname__}",
+            "config": getattr(model, "config", None),
+        }
         for key, value in model.state_dict().items():
             tensors[f"{name}/{key}"] = value
     for name, opt in (("opt_g", opt_g), ("opt_d", opt_d)):

@@ -1,4 +1,6 @@
-"""Compute cost of a DCGAN, measured: milliseconds per training step and per sample vs size and width.
+"""Compute cost of a DCGAN, measured.
+
+Milliseconds per training step and per sample vs size and width.
 
 Lesson 11 and ``benchmarks/compute_cost.py`` both call :func:`measure_cost`, so the plot in the
 lesson and the benchmark table are the same measurement.
@@ -77,10 +79,10 @@ def measure_one(
     """Time one DCGAN (``gancourse.models.dcgan``) of ``image_size`` and ``width``.
 
     Returns ``{"size", "width", "batch", "params_G", "params_D", "train_step_ms", "sample_ms",
-    "train_step_cpu_ms", "sample_cpu_ms"}`` where ``train_step_ms`` is the wall time of one D step plus
-    one G step (``gancourse.train.d_step`` / ``g_step``, Adam) on a batch, ``sample_ms`` the wall time
-    per *image* of ``G(z)`` in eval mode without gradients, and the ``_cpu_`` twins the CPU time of
-    this process (see :func:`time_call`).
+    "train_step_cpu_ms", "sample_cpu_ms"}`` where ``train_step_ms`` is the wall time of one D step
+    plus one G step (``gancourse.train.d_step`` / ``g_step``, Adam) on a batch, ``sample_ms`` the
+    wall time per *image* of ``G(z)`` in eval mode without gradients, and the ``_cpu_`` twins the
+    CPU time of this process (see :func:`time_call`).
     """
     from gancourse import runtime
     from gancourse.models.dcgan import Discriminator, Generator
@@ -141,7 +143,8 @@ def measure_cost(
     ``progress(row)`` is called after each measurement.
 
     ``threads`` sets PyTorch's CPU threads for the measurement (restored afterwards). On a machine
-    busy with other jobs, 1 thread can be many times faster than 2: waiting threads spin and compete.
+    busy with other jobs, 1 thread can be many times faster than 2: waiting threads spin and
+    compete.
     """
     if not sizes or not widths:
         raise ValueError("give at least one size and one width")
@@ -189,7 +192,8 @@ def format_table(rows: list[dict]) -> str:
     ]
     for r in rows:
         lines.append(
-            f"| {r['sweep']} | {r['size']} | {r['width']} | {r['params_G']:,} | {r['params_D']:,} | "
+            f"| {r['sweep']} | {r['size']} | {r['width']} | "
+            f"{r['params_G']:,} | {r['params_D']:,} | "
             f"{r['train_step_ms']:.1f} | {r['sample_ms']:.3f} | {r['train_step_cpu_ms']:.1f} | "
             f"{r['sample_cpu_ms']:.3f} |"
         )

@@ -83,7 +83,10 @@ def d_loss_lsgan(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
 
 
 def g_loss_lsgan(fake: torch.Tensor) -> torch.Tensor:
-    """Least-squares GAN generator: ``L_G = ½ E[(l_fake - 1)²]`` (pull fakes to the real target 1)."""
+    """Least-squares GAN generator: pull fakes to the real target 1.
+
+    ``L_G = ½ E[(l_fake - 1)²]``
+    """
     _check_logits(fake=fake)
     return 0.5 * (fake - 1).pow(2).mean()
 
@@ -145,7 +148,8 @@ def gradient_penalty(
     """
     if real.shape != fake.shape:
         raise ValueError(
-            f"gradient_penalty: real {tuple(real.shape)} and fake {tuple(fake.shape)} must have the same shape"
+            f"gradient_penalty: real {tuple(real.shape)} and fake {tuple(fake.shape)} "
+            "must have the same shape"
         )
     shape = (real.shape[0],) + (1,) * (real.dim() - 1)
     eps = torch.rand(shape, generator=generator, dtype=real.dtype).to(real.device)
@@ -155,7 +159,9 @@ def gradient_penalty(
 
 
 def r1_penalty(D, real: torch.Tensor) -> torch.Tensor:
-    """R1 penalty (Mescheder et al., 2018), *without* its weight: ``R1 = E[‖∇_x D(x)‖₂²]`` on real data.
+    """R1 penalty (Mescheder et al., 2018), *without* its weight, on real data.
+
+    ``R1 = E[‖∇_x D(x)‖₂²]``
 
     Add ``γ/2 · R1`` to the discriminator loss (γ ≈ 0.1 … 10).
     """
@@ -175,7 +181,10 @@ LOSSES = {
 
 
 def get_loss(name: str):
-    """``(d_loss, g_loss)`` functions for a loss name: one of ``LOSSES`` (e.g. ``"bce"``, ``"hinge"``)."""
+    """``(d_loss, g_loss)`` functions for a loss name: one of ``LOSSES``.
+
+    E.g. ``"bce"``, ``"hinge"``.
+    """
     if name not in LOSSES:
         raise ValueError(f"Unknown GAN loss {name!r}. Choices: {', '.join(LOSSES)}.")
     return LOSSES[name]

@@ -1,4 +1,6 @@
-"""Sample-quality metrics on features from a feature extractor you pass in: FID, KID, precision/recall.
+"""Sample-quality metrics on features from a feature extractor you pass in.
+
+FID, KID, precision/recall.
 
 A metric compares two *sets* of images through an embedding ``φ`` (a feature extractor):
 
@@ -16,8 +18,9 @@ A metric compares two *sets* of images through an embedding ``φ`` (a feature ex
 
 The original FID uses Inception-v3 features, which need a download; the course uses its own
 extractors: :class:`RandomFeatures` (a fixed, seeded random conv net: no training, no download, a
-"second opinion") and any ``nn.Module`` / callable ``images (N, C, H, W) -> features (N, F)`` such as
-the attribute classifier the course trains. Numbers from different extractors are not comparable.
+"second opinion") and any ``nn.Module`` / callable ``images (N, C, H, W) -> features (N, F)``
+such as the attribute classifier the course trains. Numbers from different extractors are not
+comparable.
 
 Images must be in [-1, 1] (the course's range); anything else is a clear error.
 
@@ -71,7 +74,8 @@ class RandomFeatures(nn.Module):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         if images.dim() != 4 or images.shape[1] != self.channels:
             raise ValueError(
-                f"RandomFeatures expects images (N, {self.channels}, H, W), got {tuple(images.shape)}"
+                f"RandomFeatures expects images (N, {self.channels}, H, W), "
+                f"got {tuple(images.shape)}"
             )
         x = images.float()
         if x.shape[-2:] != (self.size, self.size):  # compare sets at one resolution
@@ -89,7 +93,10 @@ class RandomFeatures(nn.Module):
 def check_images(
     images: torch.Tensor, name: str = "images", tolerance: float = 1e-3
 ) -> torch.Tensor:
-    """Raise a clear error unless ``images`` is a finite float tensor ``(N, C, H, W)`` in [-1, 1]."""
+    """Raise a clear error unless ``images`` is a finite float tensor in [-1, 1].
+
+    ``images`` must be ``(N, C, H, W)``.
+    """
     if not isinstance(images, torch.Tensor):
         raise TypeError(
             f"{name} must be a torch.Tensor (N, C, H, W) in [-1, 1], got {type(images).__name__}"
@@ -122,11 +129,15 @@ def check_images(
 def extract_features(
     images: torch.Tensor, extractor: Extractor, batch_size: int = 256, name: str = "images"
 ) -> torch.Tensor:
-    """Check ``images`` and embed them in batches: ``(N, C, H, W)`` → ``(N, F)`` float64 on the CPU."""
+    """Check ``images`` and embed them in batches.
+
+    ``(N, C, H, W)`` → ``(N, F)`` float64 on the CPU.
+    """
     check_images(images, name)
     if not callable(extractor):
         raise TypeError(
-            f"extractor must be an nn.Module or a callable images -> features, got {type(extractor).__name__}"
+            f"extractor must be an nn.Module or a callable images -> features, "
+            f"got {type(extractor).__name__}"
         )
     device = (
         next(extractor.parameters()).device
@@ -168,10 +179,14 @@ def _sqrtm_psd(matrix: torch.Tensor) -> torch.Tensor:
 
 
 def fid_from_features(real: torch.Tensor, fake: torch.Tensor) -> float:
-    """Fréchet distance of two feature sets ``(N, F)``, ``(M, F)`` (float64, eigen-decomposition)."""
+    """Fréchet distance of two feature sets ``(N, F)``, ``(M, F)``.
+
+    Computed in float64 with an eigen-decomposition.
+    """
     if real.dim() != 2 or fake.dim() != 2 or real.shape[1] != fake.shape[1]:
         raise ValueError(
-            f"feature sets must be (N, F) and (M, F), got {tuple(real.shape)} and {tuple(fake.shape)}"
+            f"feature sets must be (N, F) and (M, F), "
+            f"got {tuple(real.shape)} and {tuple(fake.shape)}"
         )
     if min(len(real), len(fake)) < 2:
         raise ValueError(
@@ -202,7 +217,10 @@ def fid(real, fake, extractor: Extractor | None = None) -> float:
 
 
 def mmd2_unbiased(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Unbiased MMD² with ``k(a, b) = (aᵀb / d + 1)³``: mean off-diagonal k(x,x) + k(y,y) - 2 mean k(x,y)."""
+    """Unbiased MMD² with ``k(a, b) = (aᵀb / d + 1)³``.
+
+    Mean off-diagonal k(x,x) + k(y,y) - 2 mean k(x,y).
+    """
     d = x.shape[1]
     kxx, kyy, kxy = (x @ x.T / d + 1) ** 3, (y @ y.T / d + 1) ** 3, (x @ y.T / d + 1) ** 3
     m, n = len(x), len(y)
@@ -216,14 +234,17 @@ def mmd2_unbiased(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 def kid_from_features(
     real: torch.Tensor, fake: torch.Tensor, subsets: int = 50, subset_size: int = 100, seed: int = 0
 ) -> tuple[float, float]:
-    """KID ``(mean, std)`` over ``subsets`` random subsets of ``subset_size`` (capped at the set sizes).
+    """KID ``(mean, std)`` over ``subsets`` random subsets of ``subset_size``.
+
+    ``subset_size`` is capped at the set sizes.
 
     Both feature sets are first divided by ``rms(real) = sqrt(mean(real²))`` so that ``aᵀb / d`` is
     of order 1 in the cubic kernel, whatever the extractor's scale: ``kid(c·x, c·y) == kid(x, y)``.
     """
     if real.dim() != 2 or fake.dim() != 2 or real.shape[1] != fake.shape[1]:
         raise ValueError(
-            f"feature sets must be (N, F) and (M, F), got {tuple(real.shape)} and {tuple(fake.shape)}"
+            f"feature sets must be (N, F) and (M, F), "
+            f"got {tuple(real.shape)} and {tuple(fake.shape)}"
         )
     rms = real.double().pow(2).mean().sqrt().clamp_min(1e-12)
     real, fake = real.double() / rms, fake.double() / rms
@@ -281,7 +302,8 @@ def precision_recall_from_features(
     """
     if real.dim() != 2 or fake.dim() != 2 or real.shape[1] != fake.shape[1]:
         raise ValueError(
-            f"feature sets must be (N, F) and (M, F), got {tuple(real.shape)} and {tuple(fake.shape)}"
+            f"feature sets must be (N, F) and (M, F), "
+            f"got {tuple(real.shape)} and {tuple(fake.shape)}"
         )
     if min(len(real), len(fake)) <= k:
         raise ValueError(f"precision/recall with k={k} needs more than {k} samples per set")
@@ -303,7 +325,10 @@ def precision_recall(
 def evaluate(
     real, fake, extractor: Extractor, k: int = 3, kid_subset_size: int = 100
 ) -> dict[str, float]:
-    """All metrics at once (features computed once): ``{"fid", "kid", "kid_std", "precision", "recall"}``."""
+    """All metrics at once (features computed once).
+
+    ``{"fid", "kid", "kid_std", "precision", "recall"}``.
+    """
     fr, ff = (
         extract_features(real, extractor, name="real"),
         extract_features(fake, extractor, name="fake"),

@@ -4,7 +4,8 @@ Everything the lessons need to behave the same on a laptop CPU, a Mac (MPS) and 
 
 - ``get_device()``   CUDA -> MPS -> CPU, or the device named by ``GANCOURSE_DEVICE``.
 - ``seed_everything`` one call seeds Python, NumPy and PyTorch.
-- ``is_fast()``       True when ``GANCOURSE_FAST=1`` (set by ``make test``): lessons shrink steps/sizes.
+- ``is_fast()``       True when ``GANCOURSE_FAST=1`` (set by ``make test``): lessons shrink
+                      steps/sizes.
 - ``set_threads()``   how many CPU threads PyTorch uses.
 - ``cpu_name()``      the processor's model name (for benchmark reports and model cards).
 """

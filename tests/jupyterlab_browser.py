@@ -1,8 +1,8 @@
 """Drive JupyterLab + ipywidgets in Debian's headless Chromium through Playwright.
 
-Used by tests/test_browser_widgets.py (and the slider-latency benchmark). Follows the proven recipe in
-the project's shared recipes: Debian's chromium (no Playwright browser download), flags that keep it
-off the closed network, JupyterLab with its state in a temp dir, Run All retried once.
+Used by tests/test_browser_widgets.py (and the slider-latency benchmark). Follows the proven recipe
+in the project's shared recipes: Debian's chromium (no Playwright browser download), flags that keep
+it off the closed network, JupyterLab with its state in a temp dir, Run All retried once.
 """
 
 from __future__ import annotations
@@ -58,9 +58,10 @@ def _free_port() -> int:
 def jupyterlab_server(windowing: str = "none", stock_connection: bool = False):
     """Start JupyterLab like `make lab` does (no browser, free port); yield its base URL.
 
-    ``windowing``: the notebook's windowing mode ("none" renders every cell, so off-screen widgets are in
-    the DOM; JupyterLab's own default is "contentVisibility"). ``stock_connection``: use jupyter_server's
-    default kernel WebSocket instead of ``make lab``'s low-latency one (to compare the two).
+    ``windowing``: the notebook's windowing mode ("none" renders every cell, so off-screen widgets
+    are in the DOM; JupyterLab's own default is "contentVisibility"). ``stock_connection``: use
+    jupyter_server's default kernel WebSocket instead of ``make lab``'s low-latency one (to compare
+    the two).
     """
     from gancourse.lab import lab_command
 
@@ -206,7 +207,8 @@ def slider_in(cell, description: str):
 
 
 def image_digest(cell, nth: int = 0) -> str:
-    """sha256 of the bytes the nth ipywidgets Image in ``cell`` shows (read back from its blob URL)."""
+    """sha256 of the bytes the nth ipywidgets Image in ``cell`` shows
+    (read back from its blob URL)."""
     image = cell.locator("img.widget-image").nth(nth)
     image.wait_for(state="visible", timeout=30_000)
     data = image.evaluate(

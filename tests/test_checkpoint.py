@@ -154,3 +154,53 @@ def test_fit_checks_the_checkpoint_folder_before_training(tmp_path):
         checkpoint.load_checkpoint(tmp_path / "new" / "folder" / "run.safetensors")[1]["step"] == 2
     )
     assert state.step == 2
+
+
+def test_a_diverged_run_keeps_the_last_good_checkpoint_and_says_where(tmp_path):
+    """lr_g=1e8 keeps the losses finite for a while but fills BatchNorm statistics with inf: the
+    run must stop with the last good checkpoint named, never overwrite it with the broken one."""
+    G, D = small_dcgan()
+    data = torch.rand(32, 3, 16, 16) * 2 - 1
+    path = tmp_path / "run.safetensors"
+    saved = {}
+
+    def poison_after_step_2(state):
+        if state.step == 3:  # callbacks run before the step's checkpoint: the file is step 2's
+            saved["good"] = path.read_bytes()
+            # what a 1e8 learning rate does to G's BatchNorm statistics:
+            with torch.no_grad():
+                G.blocks[0][1].running_var.fill_(float("inf"))
+
+    with pytest.raises(
+        FloatingPointError,
+        match=r"NaN or inf .*Generator.*last good checkpoint "
+        r"is .*run.safetensors \(step 2\)",
+    ):
+        train.fit(
+            G,
+            D,
+            data,
+            6,
+            batch_size=8,
+            progress=False,
+            checkpoint=path,
+            checkpoint_every=1,
+            callbacks=[poison_after_step_2],
+        )
+    assert path.read_bytes() == saved["good"], "the good checkpoint must not be overwritten"
+    assert checkpoint.load_checkpoint(path)[1]["step"] == 2
+    G2, D2 = small_dcgan()
+    with pytest.raises(FloatingPointError, match="no good checkpoint"):
+        train.fit(G2, D2, data, 30, batch_size=8, progress=False, lr_g=1e8, lr_d=1e8)
+
+
+def test_temp_files_of_a_killed_writer_are_removed(tmp_path):
+    G, _ = small_dcgan()
+    path = tmp_path / "ck.safetensors"
+    dead = tmp_path / ".ck.safetensors.tmp-999999999"  # no such process
+    dead.write_bytes(b"x" * 1000)
+    live = tmp_path / f".ck.safetensors.tmp-{os.getppid()}"  # a live process: maybe still writing
+    live.write_bytes(b"y")
+    checkpoint.save_checkpoint(path, G=G)
+    assert not dead.exists() and live.exists()
+    assert checkpoint.load_checkpoint(path)[1]["step"] == 0

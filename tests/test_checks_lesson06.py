@@ -1,4 +1,5 @@
-"""The lesson 06 checks (slerp, truncation, SeFa) pass on the solutions and name the common mistakes."""
+"""The lesson 06 checks (slerp, truncation, SeFa) pass on the solutions and name the common
+mistakes."""
 
 import pytest
 import torch

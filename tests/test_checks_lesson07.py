@@ -1,5 +1,5 @@
-"""The lesson 07 checks (InterFaceGAN direction, orthogonalisation, feature-layer edit) pass on the solutions and
-name the mistakes."""
+"""The lesson 07 checks (InterFaceGAN direction, orthogonalisation, feature-layer edit) pass on the
+solutions and name the mistakes."""
 
 import pytest
 import torch

@@ -1,4 +1,5 @@
-"""The attribute classifier (feature extractor) and the conditional DCGAN with projection discriminator."""
+"""The attribute classifier (feature extractor) and the conditional DCGAN with projection
+discriminator."""
 
 import pytest
 import torch

@@ -1,4 +1,5 @@
-"""Real images from installed packages: shapes, ranges, formats, clear errors for download-only ones."""
+"""Real images from installed packages: shapes, ranges, formats, clear errors for download-only
+ones."""
 
 import pytest
 import torch

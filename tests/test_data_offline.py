@@ -1,4 +1,5 @@
-"""Nothing in gancourse.data opens a socket: every dataset, image and style loads with sockets blocked."""
+"""Nothing in gancourse.data opens a socket: every dataset, image and style loads with sockets
+blocked."""
 
 import socket
 

@@ -1,4 +1,5 @@
-"""Shapes and painting styles: deterministic, in range, distinct, and the filter keeps the picture."""
+"""Shapes and painting styles: deterministic, in range, distinct, and the filter keeps the
+picture."""
 
 import pytest
 import torch
@@ -61,7 +62,8 @@ def test_paint_filter_keeps_the_picture(name):
     assert torch.equal(y, styles.paint_filter(x, name))
     assert (y - x).abs().mean() > 0.05, "the filter must change the look"
 
-    # ... but keep the content: each painting's coarse light/dark layout correlates best with its own photo.
+    # ... but keep the content: each painting's coarse light/dark layout correlates best with its
+    # own photo.
     def layout(t):
         z = torch.nn.functional.avg_pool2d(t.mean(1, keepdim=True), 8).flatten(1)
         z = z - z.mean(1, keepdim=True)

@@ -1,4 +1,5 @@
-"""Preprocessing, DiffAugment, your own folder, and the public-dataset path on files written here."""
+"""Preprocessing, DiffAugment, your own folder, and the public-dataset path on files written
+here."""
 
 import struct
 import warnings
@@ -162,7 +163,8 @@ def _write_celeba(root, n=5):
         f"{n}\nimage_id x_1 y_1 width height\n" + "".join(f"{nm} 1 2 3 4\n" for nm in names)
     )
     (folder / "list_landmarks_align_celeba.txt").write_text(
-        f"{n}\nlefteye_x lefteye_y righteye_x righteye_y nose_x nose_y leftmouth_x leftmouth_y rightmouth_x rightmouth_y\n"
+        f"{n}\nlefteye_x lefteye_y righteye_x righteye_y nose_x nose_y "
+        "leftmouth_x leftmouth_y rightmouth_x rightmouth_y\n"
         + "".join(f"{nm} " + " ".join(["10"] * 10) + "\n" for nm in names)
     )
     (folder / "list_attr_celeba.txt").write_text(

@@ -1,4 +1,5 @@
-"""gancourse.editing: interpolation, truncation, directions, orthogonalisation, scoring, masks, inversion."""
+"""gancourse.editing: interpolation, truncation, directions, orthogonalisation, scoring, masks,
+inversion."""
 
 import math
 
@@ -307,7 +308,8 @@ def test_linear_r2_held_out_and_ridge_for_many_coordinates():
 class _FoldG(nn.Module):
     """A two-block 'DCGAN' whose smile is |z[0]|: curved in z, linear in block 0's ReLU features.
 
-    block 0: z -> h = (relu(z0), relu(-z0)) as (B, 2, 1, 1); block 1: smile channel = tanh(0.5 (h0 + h1)).
+    block 0: z -> h = (relu(z0), relu(-z0)) as (B, 2, 1, 1);
+    block 1: smile channel = tanh(0.5 (h0 + h1)).
     """
 
     z_dim, image_size, channels = 4, 16, 3
@@ -381,7 +383,8 @@ def test_calibrate_alpha_picks_the_smallest_strength_that_reaches_the_goal():
 
 
 class _EntangledG(_ToyG):
-    """Like _ToyG, but 'eye_size' (channel 1) follows z[0] + z[1]: raising smile along z[0] moves it too."""
+    """Like _ToyG, but 'eye_size' (channel 1) follows z[0] + z[1]:
+    raising smile along z[0] moves it too."""
 
     def forward(self, z):
         img = torch.zeros(z.shape[0], 3, 16, 16)

@@ -1,4 +1,5 @@
-"""Exercise machinery: learner copies are generated from sources, leak nothing, and fail helpfully."""
+"""Exercise machinery: learner copies are generated from sources, leak nothing, and fail
+helpfully."""
 
 from pathlib import Path
 
@@ -44,7 +45,10 @@ def test_no_solution_leaks(source):
 
 
 def test_clear_solution_keeps_indentation_and_rest():
-    source = "def f(x):\n    '''doc'''\n    ### BEGIN SOLUTION\n    return x + 1\n    ### END SOLUTION\nprint(f)"
+    source = (
+        "def f(x):\n    '''doc'''\n    ### BEGIN SOLUTION\n    return x + 1\n"
+        "    ### END SOLUTION\nprint(f)"
+    )
     assert exercises.clear_solution_text(source) == (
         "def f(x):\n    '''doc'''\n    # YOUR CODE HERE\n    raise NotImplementedError()\nprint(f)"
     )

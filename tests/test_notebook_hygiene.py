@@ -1,4 +1,5 @@
-"""Committed notebooks carry no outputs and run on the python3 kernel; lessons follow the template."""
+"""Committed notebooks carry no outputs and run on the python3 kernel; lessons follow the
+template."""
 
 from pathlib import Path
 
@@ -53,7 +54,8 @@ def test_lesson_template(path):
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
 def test_only_the_title_is_a_top_level_heading(path):
-    """Prose lines that start with '# ' render as huge headings (a comment prefix left in markdown)."""
+    """Prose lines that start with '# ' render as huge headings (a comment prefix left in
+    markdown)."""
     nb = nbformat.read(path, as_version=4)
     for index, cell in enumerate(nb.cells[1:], start=1):
         if cell.cell_type != "markdown":

@@ -1,4 +1,5 @@
-"""Style models: AdaIN stylizer, style-based generator and mixing, pix2pix, CycleGAN; their widgets."""
+"""Style models: AdaIN stylizer, style-based generator and mixing, pix2pix, CycleGAN; their
+widgets."""
 
 import math
 
@@ -29,7 +30,7 @@ def G():
     return G
 
 
-# ---- AdaIN stylizer --------------------------------------------------------------------------------
+# ---- AdaIN stylizer ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("size", [(32, 32), (48, 64), (64, 40)])
@@ -97,7 +98,7 @@ def test_stylizer_bad_inputs(stylizer):
         stylizer.encode(torch.zeros(1, 4, 32, 32))
 
 
-# ---- style-based generator -------------------------------------------------------------------------
+# ---- style-based generator -----------------------------------------------------------------------
 
 
 def test_stylegan_shapes_and_layers(G):
@@ -166,7 +167,7 @@ def test_stylegan_discriminator_shape():
     assert D(torch.randn(3, 3, 16, 16)).shape == (3,)
 
 
-# ---- style mixing measurement ----------------------------------------------------------------------
+# ---- style mixing measurement --------------------------------------------------------------------
 
 
 def test_attribute_from_rules():
@@ -188,7 +189,8 @@ def test_attribute_from_rules():
 
 
 def test_selection_rates_equal_one_mixing_rate_per_crossover():
-    """The shared-A/B shortcut gives exactly what mixing_rate gives crossover by crossover (seed 1)."""
+    """The shared-A/B shortcut gives exactly what mixing_rate gives crossover by crossover
+    (seed 1)."""
     from gancourse import zoo
     from gancourse.style import mixing
 
@@ -216,7 +218,7 @@ def test_score_mixes_names_wrong_shapes():
         score_mixes(classifier, good, good, torch.zeros(4, 3))
 
 
-# ---- pix2pix and CycleGAN -------------------------------------------------------------------------
+# ---- pix2pix and CycleGAN ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("size", [32, 64])
@@ -294,7 +296,7 @@ def test_cyclegan_generator_loss_terms_add_up():
     assert set(out) >= {"g_loss", "d_loss", "cycle", "identity"}
 
 
-# ---- widgets: pure render callbacks ---------------------------------------------------------------
+# ---- widgets: pure render callbacks --------------------------------------------------------------
 
 
 def _png_size(data: bytes):

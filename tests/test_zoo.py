@@ -56,7 +56,8 @@ def _save(model, folder: Path, name: str) -> str:
 
 @pytest.fixture
 def tiny_zoo(tmp_path, monkeypatch):
-    """A registry holding one tiny model 'tiny', saved in tmp_path, which stands in for the package's weights."""
+    """A registry holding one tiny model 'tiny', saved in tmp_path, which stands in for the
+    package's weights."""
     model = _tiny_model()
     sha = _save(model, tmp_path, "tiny")
     tiny = zoo.ZooEntry(
@@ -491,7 +492,8 @@ def _params(model) -> dict:
 
 
 def test_faces_stylegan_keeps_the_snapshot_with_the_best_selection_rate():
-    """Checks from half-way on; the returned generator is the best-scoring snapshot, not the last one."""
+    """Checks from half-way on; the returned generator is the best-scoring snapshot, not the last
+    one."""
     import dataclasses
 
     from gancourse.zoo.recipes import style

@@ -32,13 +32,15 @@ def run_learner(func, *args, name: str | None = None, **kwargs):
     label = name or getattr(func, "__name__", "your function")
     if not callable(func):
         raise CheckFailed(
-            f"expected a function, got {type(func).__name__}. Pass the function itself, e.g. check({label})."
+            f"expected a function, got {type(func).__name__}. Pass the function itself, "
+            f"e.g. check({label})."
         )
     try:
         return func(*args, **kwargs)
     except NotImplementedError:
         raise NotImplementedYet(
-            f"`{label}` still raises NotImplementedError. Replace that line with your code, run the cell, then run this check again.",
+            f"`{label}` still raises NotImplementedError. Replace that line with your code, "
+            "run the cell, then run this check again.",
             mistake="not implemented",
         ) from None
     except CheckFailed:

@@ -37,7 +37,8 @@ def check_to_unit_range(to_unit_range) -> bool:
     lo, hi = out.min().item(), out.max().item()
     if torch.allclose(out, images.float() / 255, atol=1e-4):
         raise CheckFailed(
-            "your values are in [0, 1]: that is only half the way. Map [0, 1] to [-1, 1] with x * 2 - 1.",
+            "your values are in [0, 1]: that is only half the way. "
+            "Map [0, 1] to [-1, 1] with x * 2 - 1.",
             mistake="[0, 1] range",
         )
     if torch.allclose(out, images.float() / 127.5, atol=1e-4):
@@ -51,14 +52,16 @@ def check_to_unit_range(to_unit_range) -> bool:
         )
     if not torch.allclose(out, expected, atol=1e-4):
         raise CheckFailed(
-            f"0 must map to -1 and 255 to +1; your values span [{lo:.3f}, {hi:.3f}]. Use x = v / 127.5 - 1.",
+            f"0 must map to -1 and 255 to +1; your values span [{lo:.3f}, {hi:.3f}]. "
+            "Use x = v / 127.5 - 1.",
             mistake="wrong mapping",
         )
     return passed("0 → -1, 255 → +1, float dtype, shape kept.")
 
 
 def check_to_uint8(to_uint8) -> bool:
-    """Check ``to_uint8(x in [-1, 1]) -> uint8`` with v = round((x + 1) * 127.5), clamped to [0, 255]."""
+    """Check ``to_uint8(x in [-1, 1]) -> uint8`` with v = round((x + 1) * 127.5),
+    clamped to [0, 255]."""
     images = _sample_uint8()
     x = images.float() / 127.5 - 1
     out = run_learner(to_uint8, x.clone(), name="to_uint8")
@@ -78,7 +81,8 @@ def check_to_uint8(to_uint8) -> bool:
     diff = (out.int() - images.int()).abs().max().item()
     if diff == 1:
         raise CheckFailed(
-            "some values are off by one: round before converting (.round()), because .to(torch.uint8) truncates.",
+            "some values are off by one: round before converting (.round()), "
+            "because .to(torch.uint8) truncates.",
             mistake="no rounding",
         )
     if diff != 0:
@@ -90,7 +94,8 @@ def check_to_uint8(to_uint8) -> bool:
     overshoot = run_learner(to_uint8, torch.tensor([[-1.5, 1.5]]), name="to_uint8")
     if overshoot.tolist() != [[0, 255]]:
         raise CheckFailed(
-            f"values outside [-1, 1] must be clamped: -1.5 → 0 and 1.5 → 255, got {overshoot.tolist()[0]}. "
+            "values outside [-1, 1] must be clamped: -1.5 → 0 and 1.5 → 255, "
+            f"got {overshoot.tolist()[0]}. "
             "Use .clamp(0, 255) before converting: uint8 wraps around otherwise.",
             mistake="no clamp",
         )

@@ -19,7 +19,8 @@ def _densities():
 
 
 def check_optimal_discriminator(optimal_discriminator) -> bool:
-    """Check ``optimal_discriminator(p_data, p_g) -> D*(x) = p_data / (p_data + p_g)`` elementwise."""
+    """Check ``optimal_discriminator(p_data, p_g) -> D*(x) = p_data / (p_data + p_g)``
+    elementwise."""
     p_data, p_g = _densities()
     out = run_learner(
         optimal_discriminator, p_data.clone(), p_g.clone(), name="optimal_discriminator"

@@ -29,8 +29,9 @@ def _call(func, *args, name):
             "must match the size" in error.hint or "broadcast" in error.hint
         ):
             raise CheckFailed(
-                "the mean and std must act per *channel*: a tensor of 3 values lines up with the last axis "
-                "(width) unless you reshape it to (3, 1, 1) first, e.g. torch.tensor(mean).view(-1, 1, 1).",
+                "the mean and std must act per *channel*: a tensor of 3 values lines up with "
+                "the last axis (width) unless you reshape it to (3, 1, 1) first, e.g. "
+                "torch.tensor(mean).view(-1, 1, 1).",
                 mistake="channel broadcast",
             ) from None
         raise
@@ -80,14 +81,15 @@ def check_normalize(normalize) -> bool:
             mistake="wrong order",
         )
     raise CheckFailed(
-        f"the values are off (largest error {(out - expected).abs().max().item():.3g}). Each channel c "
-        "must become (x[:, c] - mean[c]) / std[c].",
+        f"the values are off (largest error {(out - expected).abs().max().item():.3g}). "
+        "Each channel c must become (x[:, c] - mean[c]) / std[c].",
         mistake="wrong values",
     )
 
 
 def check_denormalize(denormalize) -> bool:
-    """``denormalize(y, mean, std)``: the inverse, y * std + mean, so denormalize(normalize(x)) == x."""
+    """``denormalize(y, mean, std)``: the inverse, y * std + mean, so
+    denormalize(normalize(x)) == x."""
     x = _images(seed=1)
     m, s = _stats()
     y = (x - m) / s
@@ -118,7 +120,8 @@ def check_denormalize(denormalize) -> bool:
 
 
 def check_paired_flip(paired_flip) -> bool:
-    """``paired_flip(a, b, generator)``: flip each pair (a[i], b[i]) left-right together, with prob. 1/2."""
+    """``paired_flip(a, b, generator)``: flip each pair (a[i], b[i]) left-right together,
+    with prob. 1/2."""
     n = 64
     base = torch.arange(n * 3 * 4 * 6, dtype=torch.float32).view(n, 3, 4, 6)
     a, b = base.clone(), -base.clone()
@@ -133,19 +136,21 @@ def check_paired_flip(paired_flip) -> bool:
         same_b, flip_b = torch.equal(b2[i], -base[i]), torch.equal(b2[i], -base[i].flip(-1))
         if torch.equal(a2[i], base[i].flip(-2)) or torch.equal(b2[i], -base[i].flip(-2)):
             raise CheckFailed(
-                "that is an upside-down (vertical) flip; a horizontal flip reverses the *last* axis "
-                "(width): x.flip(-1).",
+                "that is an upside-down (vertical) flip; a horizontal flip reverses the "
+                "*last* axis (width): x.flip(-1).",
                 mistake="vertical flip",
             )
         if not (same_a or flip_a) or not (same_b or flip_b):
             raise CheckFailed(
-                f"image {i} is neither itself nor its mirror image. Flip with x.flip(-1), or keep it.",
+                f"image {i} is neither itself nor its mirror image. "
+                "Flip with x.flip(-1), or keep it.",
                 mistake="wrong values",
             )
         if flip_a != flip_b:
             raise CheckFailed(
-                f"pair {i}: one image was flipped and its partner was not. In paired data (photo, painting) both "
-                "must get the *same* coin toss, or the pair no longer lines up.",
+                f"pair {i}: one image was flipped and its partner was not. In paired data "
+                "(photo, painting) both must get the *same* coin toss, or the pair no longer "
+                "lines up.",
                 mistake="inconsistent flip",
             )
         decisions.append(flip_a)
@@ -182,7 +187,8 @@ def _reference_translate(x, dx, dy):
 
 
 def check_translate(translate) -> bool:
-    """``translate(x, dx, dy)``: move the content dx pixels right and dy down, fill the gap with 0."""
+    """``translate(x, dx, dy)``: move the content dx pixels right and dy down, fill the gap
+    with 0."""
     x = torch.arange(2 * 3 * 6 * 8, dtype=torch.float32).view(2, 3, 6, 8) + 1
     for dx, dy in ((2, 1), (-3, 2), (0, -2), (1, 0)):
         out = _tensor(
@@ -199,8 +205,8 @@ def check_translate(translate) -> bool:
             )
         if torch.equal(out, _reference_translate(x, -dx, -dy)):
             raise CheckFailed(
-                f"the content moved the wrong way for dx={dx}, dy={dy}: positive dx moves it to the "
-                "right (larger column index), positive dy down.",
+                f"the content moved the wrong way for dx={dx}, dy={dy}: positive dx moves it "
+                "to the right (larger column index), positive dy down.",
                 mistake="wrong direction",
             )
         if dx != dy and torch.equal(out, _reference_translate(x, dy, dx)):

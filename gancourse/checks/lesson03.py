@@ -1,4 +1,5 @@
-"""Checks for ``exercises/03_losses.ipynb``: non-saturating G loss, hinge D loss, gradient penalty."""
+"""Checks for ``exercises/03_losses.ipynb``: non-saturating G loss, hinge D loss, gradient
+penalty."""
 
 from __future__ import annotations
 
@@ -128,7 +129,8 @@ def _grads(D, x):
 
 
 def check_gradient_penalty(gradient_penalty) -> bool:
-    """Check ``gradient_penalty(D, real, fake, eps) = mean((‖∇D(x̂)‖₂ - 1)²)``, ``x̂ = eps·real + (1-eps)·fake``.
+    """Check ``gradient_penalty(D, real, fake, eps) = mean((‖∇D(x̂)‖₂ - 1)²)``,
+    ``x̂ = eps·real + (1-eps)·fake``.
 
     Recognises: no create_graph, squared norm, norm over the whole batch, missing square, the
     penalty at the real or fake points instead of the interpolates.
@@ -156,17 +158,21 @@ def check_gradient_penalty(gradient_penalty) -> bool:
         "no abs/norm": ((grad - 1) ** 2).mean(),
     }
     hints = {
-        "penalty on real points": "you penalise the gradient at the real points: the penalty lives on the "
-        "interpolates x̂ = eps * real + (1 - eps) * fake.",
-        "penalty on fake points": "you penalise the gradient at the fake points: the penalty lives on the "
-        "interpolates x̂ = eps * real + (1 - eps) * fake.",
-        "squared norm": "use the norm ‖g‖₂ (grad.norm(2, dim=1)), not the squared norm, before subtracting 1.",
-        "norm over the batch": "take one gradient norm per sample (grad.flatten(1).norm(2, dim=1)), then the "
-        "mean over the batch, not one norm of the whole batch.",
-        "missing square": "square the deviation: mean((‖g‖ - 1)²); without the square, norms below 1 are rewarded.",
-        "no -1 target": "the target norm is 1: (‖g‖ - 1)², not ‖g‖² (that would be R1-style, pushing to 0).",
-        "no abs/norm": "reduce each sample's gradient to its length ‖g‖₂ first (grad.norm(2, dim=1)); "
-        "(g - 1)² elementwise is not a norm.",
+        "penalty on real points": "you penalise the gradient at the real points: the penalty "
+        "lives on the interpolates x̂ = eps * real + (1 - eps) * fake.",
+        "penalty on fake points": "you penalise the gradient at the fake points: the penalty "
+        "lives on the interpolates x̂ = eps * real + (1 - eps) * fake.",
+        "squared norm": "use the norm ‖g‖₂ (grad.norm(2, dim=1)), not the squared norm, before "
+        "subtracting 1.",
+        "norm over the batch": "take one gradient norm per sample "
+        "(grad.flatten(1).norm(2, dim=1)), then the mean over the batch, not one norm of the "
+        "whole batch.",
+        "missing square": "square the deviation: mean((‖g‖ - 1)²); without the square, norms "
+        "below 1 are rewarded.",
+        "no -1 target": "the target norm is 1: (‖g‖ - 1)², not ‖g‖² (that would be R1-style, "
+        "pushing to 0).",
+        "no abs/norm": "reduce each sample's gradient to its length ‖g‖₂ first "
+        "(grad.norm(2, dim=1)); (g - 1)² elementwise is not a norm.",
     }
     close_to_expected = torch.allclose(value, expected, atol=1e-5) or torch.allclose(
         value, other, atol=1e-5

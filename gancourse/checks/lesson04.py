@@ -1,4 +1,5 @@
-"""Checks for ``exercises/04_training_a_dcgan.ipynb``: the generator's upsampling block, the DCGAN init.
+"""Checks for ``exercises/04_training_a_dcgan.ipynb``: the generator's upsampling block, the
+DCGAN init.
 
 The upsampling block is the middle block of :class:`gancourse.models.Generator`::
 
@@ -46,7 +47,8 @@ def _reference_block(conv: nn.ConvTranspose2d, norm: nn.BatchNorm2d) -> nn.Seque
 
 
 def check_up_block(up_block) -> bool:
-    """Check ``up_block(cin, cout)``: ConvTranspose2d(cin, cout, 4, 2, 1, bias=False) + BatchNorm2d + ReLU.
+    """Check ``up_block(cin, cout)``: ConvTranspose2d(cin, cout, 4, 2, 1, bias=False) +
+    BatchNorm2d + ReLU.
 
     Builds ``up_block(16, 8)``, runs a (2, 16, 8, 8) batch and expects (2, 8, 16, 16), the
     library's block on the same parameters. Recognises: no transposed convolution, a tanh or a
@@ -58,7 +60,8 @@ def check_up_block(up_block) -> bool:
     block = run_learner(up_block, CIN, COUT, name="up_block")
     if not isinstance(block, nn.Module):
         raise CheckFailed(
-            f"`up_block` must return an nn.Module (e.g. nn.Sequential(...)), got {type(block).__name__}.",
+            "`up_block` must return an nn.Module (e.g. nn.Sequential(...)), "
+            f"got {type(block).__name__}.",
             mistake="not a module",
         )
     layers = _leaves(block)
@@ -108,23 +111,26 @@ def check_up_block(up_block) -> bool:
     k, s, p = conv.kernel_size[0], conv.stride[0], conv.padding[0]
     if tuple(out.shape[2:]) != (2 * SIZE, 2 * SIZE):
         raise CheckFailed(
-            f"the block must double H and W ({SIZE} -> {2 * SIZE}), yours gives {tuple(out.shape[2:])}. "
-            f"A transposed conv gives out = (in - 1)·stride - 2·padding + kernel; with your kernel {k}, "
-            f"stride {s}, padding {p}: ({SIZE} - 1)·{s} - 2·{p} + {k} = {_transposed_size(SIZE, conv)}. "
+            f"the block must double H and W ({SIZE} -> {2 * SIZE}), "
+            f"yours gives {tuple(out.shape[2:])}. "
+            "A transposed conv gives out = (in - 1)·stride - 2·padding + kernel; "
+            f"with your kernel {k}, stride {s}, padding {p}: "
+            f"({SIZE} - 1)·{s} - 2·{p} + {k} = {_transposed_size(SIZE, conv)}. "
             "Kernel 4, stride 2, padding 1 gives exactly 2·in.",
             mistake="wrong kernel/stride/padding",
         )
     if (k, s, p) != (4, 2, 1):
         raise CheckFailed(
-            f"your kernel {k}, stride {s}, padding {p} doubles the size too, but DCGAN uses kernel 4, "
-            "stride 2, padding 1: a kernel divisible by the stride covers every output pixel "
-            "equally (fewer checkerboard artefacts).",
+            f"your kernel {k}, stride {s}, padding {p} doubles the size too, but DCGAN uses "
+            "kernel 4, stride 2, padding 1: a kernel divisible by the stride covers every output "
+            "pixel equally (fewer checkerboard artefacts).",
             mistake="wrong kernel/stride/padding",
         )
     if conv.bias is not None:
         raise CheckFailed(
-            f"the transposed conv has a bias ({conv.bias.numel()} wasted parameters): BatchNorm right "
-            "after it subtracts the per-channel mean, which cancels any bias. Use bias=False.",
+            f"the transposed conv has a bias ({conv.bias.numel()} wasted parameters): "
+            "BatchNorm right after it subtracts the per-channel mean, which cancels any bias. "
+            "Use bias=False.",
             mistake="bias before BatchNorm",
         )
     if out.min() < 0:
@@ -184,7 +190,8 @@ def _weights(model: nn.Module, kind) -> dict[str, torch.Tensor]:
 
 
 def _conv_stats_hint(kind: str, w: torch.Tensor) -> None:
-    """Raise a named CheckFailed unless the weights ``w`` of all ``kind`` layers look like N(0, 0.02)."""
+    """Raise a named CheckFailed unless the weights ``w`` of all ``kind`` layers look like
+    N(0, 0.02)."""
     mean, std = w.mean().item(), w.std().item()
     if std < 1e-8:
         raise CheckFailed(
@@ -195,8 +202,8 @@ def _conv_stats_hint(kind: str, w: torch.Tensor) -> None:
     kurtosis = (((w - mean) / std) ** 4).mean().item()  # 3 for a Gaussian, 1.8 for a uniform
     if kurtosis < 2.4:
         raise CheckFailed(
-            f"your {kind} weights look uniformly distributed (kurtosis {kurtosis:.2f}; a Gaussian has "
-            "3, a uniform 1.8). DCGAN draws them from a normal distribution: "
+            f"your {kind} weights look uniformly distributed (kurtosis {kurtosis:.2f}; "
+            "a Gaussian has 3, a uniform 1.8). DCGAN draws them from a normal distribution: "
             "nn.init.normal_(m.weight, 0.0, 0.02), not uniform_.",
             mistake="uniform",
         )
@@ -218,7 +225,8 @@ def _conv_stats_hint(kind: str, w: torch.Tensor) -> None:
 
 
 def check_dcgan_init(dcgan_init_) -> bool:
-    """Check ``dcgan_init_(module)``, applied with ``model.apply(dcgan_init_)``, against DCGAN's init.
+    """Check ``dcgan_init_(module)``, applied with ``model.apply(dcgan_init_)``, against
+    DCGAN's init.
 
     Conv2d and ConvTranspose2d weights ~ N(0, 0.02); BatchNorm2d weight ~ N(1, 0.02), bias 0.
     The model is a small DCGAN generator and discriminator reset to PyTorch's default init. The
@@ -251,10 +259,11 @@ def check_dcgan_init(dcgan_init_) -> bool:
         same = [name for name in old if torch.equal(old[name], new[name])]
         if same and len(same) == len(old):
             hint = {
-                nn.ConvTranspose2d: "none of G's nn.ConvTranspose2d weights changed: ConvTranspose2d is not a "
-                "subclass of Conv2d, so isinstance(m, nn.Conv2d) misses them. Test "
-                "isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)).",
-                nn.Conv2d: "none of D's nn.Conv2d weights changed: the init covers D's convolutions too.",
+                nn.ConvTranspose2d: "none of G's nn.ConvTranspose2d weights changed: "
+                "ConvTranspose2d is not a subclass of Conv2d, so isinstance(m, nn.Conv2d) "
+                "misses them. Test isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)).",
+                nn.Conv2d: "none of D's nn.Conv2d weights changed: the init covers D's "
+                "convolutions too.",
             }[kind]
             raise CheckFailed(hint, mistake=f"forgot {kind.__name__}")
         if same:

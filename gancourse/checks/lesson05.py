@@ -1,4 +1,5 @@
-"""Checks for ``exercises/05_conditional_gans.ipynb``: one-hot conditioning, the projection discriminator.
+"""Checks for ``exercises/05_conditional_gans.ipynb``: one-hot conditioning, the projection
+discriminator.
 
 One-hot conditioning of a generator (Mirza & Osindero, 2014)::
 
@@ -29,7 +30,8 @@ def _tensor(out, name: str) -> torch.Tensor:
 
 
 def check_one_hot_concat(one_hot_concat) -> bool:
-    """Check ``one_hot_concat(z, labels, classes) = torch.cat([z, F.one_hot(labels, classes).float()], 1)``.
+    """Check ``one_hot_concat(z, labels, classes) =
+    torch.cat([z, F.one_hot(labels, classes).float()], 1)``.
 
     The test batch leaves out the top classes, so ``F.one_hot(labels)`` without ``num_classes`` is
     too narrow. Recognises: raw integer labels instead of one-hot, concatenation along the batch
@@ -49,9 +51,9 @@ def check_one_hot_concat(one_hot_concat) -> bool:
         expected = torch.cat([z, F.one_hot(labels, classes).float()], 1)
         if out.dim() == 2 and out.shape[0] == 2 * b:
             raise CheckFailed(
-                f"your output has {out.shape[0]} rows for a batch of {b}: you concatenated along dim 0 "
-                "(the batch). Each sample's vector grows, so concatenate along dim 1: "
-                "torch.cat([z, onehot], dim=1).",
+                f"your output has {out.shape[0]} rows for a batch of {b}: you concatenated "
+                "along dim 0 (the batch). Each sample's vector grows, so concatenate along "
+                "dim 1: torch.cat([z, onehot], dim=1).",
                 mistake="wrong dim",
             )
         if tuple(out.shape) == (b, d + 1):
@@ -64,8 +66,8 @@ def check_one_hot_concat(one_hot_concat) -> bool:
         if out.dim() == 2 and out.shape[0] == b and out.shape[1] != d + classes:
             raise CheckFailed(
                 f"expected (B, d + classes) = {(b, d + classes)}, got {tuple(out.shape)}. Pass "
-                "num_classes: F.one_hot(labels, classes); without it the width is labels.max() + 1, "
-                "which changes with the batch.",
+                "num_classes: F.one_hot(labels, classes); without it the width is "
+                "labels.max() + 1, which changes with the batch.",
                 mistake="classes mismatch",
             )
         if tuple(out.shape) != (b, d + classes):
@@ -75,8 +77,8 @@ def check_one_hot_concat(one_hot_concat) -> bool:
             )
         if not out.is_floating_point():
             raise CheckFailed(
-                f"your output is {out.dtype}: F.one_hot returns integers (int64). Convert the one-hot "
-                "with .float() and keep z as it is; the generator needs a float input.",
+                f"your output is {out.dtype}: F.one_hot returns integers (int64). Convert the "
+                "one-hot with .float() and keep z as it is; the generator needs a float input.",
                 mistake="one-hot left as long",
             )
         out = out.detach().float()
@@ -88,8 +90,8 @@ def check_one_hot_concat(one_hot_concat) -> bool:
             )
         if not torch.allclose(out, expected):
             raise CheckFailed(
-                "right shape, wrong values: the first d columns are z unchanged, the last `classes` "
-                "columns are one_hot(labels) (a single 1 at each label's index).",
+                "right shape, wrong values: the first d columns are z unchanged, the last "
+                "`classes` columns are one_hot(labels) (a single 1 at each label's index).",
                 mistake="wrong values",
             )
     return passed("[z, one_hot(y)] as floats, (B, d + classes).")
@@ -104,7 +106,8 @@ def _projection_setup():
 
 
 def check_projection_logits(projection_logits) -> bool:
-    """Check ``projection_logits(features, psi, embedding, labels) = ψ(φ).squeeze(1) + (V[y] * φ).sum(1)``.
+    """Check ``projection_logits(features, psi, embedding, labels) =
+    ψ(φ).squeeze(1) + (V[y] * φ).sum(1)``.
 
     Then against the library: on :class:`ProjectionDiscriminator`'s own features, ψ and
     embedding, the result must equal ``D(x, y)``. Recognises: a missing ψ term, a missing
@@ -126,8 +129,8 @@ def check_projection_logits(projection_logits) -> bool:
     )
     if tuple(out.shape) == (b, 1):
         raise CheckFailed(
-            f"your logits have shape (B, 1) = {tuple(out.shape)}; D's logits are (B,), as every loss in "
-            "the course expects: squeeze ψ's output, psi(features).squeeze(1).",
+            f"your logits have shape (B, 1) = {tuple(out.shape)}; D's logits are (B,), as every "
+            "loss in the course expects: squeeze ψ's output, psi(features).squeeze(1).",
             mistake="shape (B, 1)",
         )
     if tuple(out.shape) == (b, b):
@@ -151,8 +154,8 @@ def check_projection_logits(projection_logits) -> bool:
         expected = uncond + projection
     if torch.allclose(value, projection, atol=1e-5):
         raise CheckFailed(
-            "the unconditional term ψ(φ(x)) is missing: D must also say 'real or not' regardless of "
-            "the label. Add psi(features).squeeze(1).",
+            "the unconditional term ψ(φ(x)) is missing: D must also say 'real or not' regardless "
+            "of the label. Add psi(features).squeeze(1).",
             mistake="missing psi term",
         )
     if torch.allclose(value, uncond, atol=1e-5):
@@ -172,12 +175,14 @@ def check_projection_logits(projection_logits) -> bool:
         if matches.any(1).all():
             used = matches.float().argmax(1).tolist()
             raise CheckFailed(
-                f"your scores are those of labels {used}, but the batch's labels are {labels.tolist()}: "
+                f"your scores are those of labels {used}, "
+                f"but the batch's labels are {labels.tolist()}: "
                 "look up the embedding of the given labels, embedding(labels).",
                 mistake="wrong labels",
             )
         raise CheckFailed(
-            f"expected {[round(v, 4) for v in expected.tolist()]}, got {[round(v, 4) for v in value.tolist()]}. "
+            f"expected {[round(v, 4) for v in expected.tolist()]}, "
+            f"got {[round(v, 4) for v in value.tolist()]}. "
             "D(x, y) = psi(features).squeeze(1) + (embedding(labels) * features).sum(1).",
             mistake="wrong formula",
         )

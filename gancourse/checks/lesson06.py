@@ -37,14 +37,15 @@ def check_slerp(slerp) -> bool:
         if not torch.allclose(out, end, atol=1e-3):
             if torch.allclose(out, z1 if t == 0 else z0, atol=1e-3):
                 raise CheckFailed(
-                    "t = 0 must give z0 and t = 1 must give z1; yours are swapped. The weight of z0 is "
-                    "sin((1 - t) Ω) / sin Ω.",
+                    "t = 0 must give z0 and t = 1 must give z1; yours are swapped. "
+                    "The weight of z0 is sin((1 - t) Ω) / sin Ω.",
                     mistake="swapped endpoints",
                 )
             if torch.allclose(out, end / end.norm(), atol=1e-3):
                 raise CheckFailed(
-                    "your endpoints have norm 1: you normalised the inputs and returned unit vectors. "
-                    "Use the unit vectors only to compute the angle Ω; interpolate z0 and z1 themselves.",
+                    "your endpoints have norm 1: you normalised the inputs and returned unit "
+                    "vectors. Use the unit vectors only to compute the angle Ω; "
+                    "interpolate z0 and z1 themselves.",
                     mistake="normalised output",
                 )
             raise CheckFailed(
@@ -53,9 +54,10 @@ def check_slerp(slerp) -> bool:
     mid = _tensor(run_learner(slerp, z0.clone(), z1_same.clone(), 0.5, name="slerp"), "slerp", (d,))
     if torch.allclose(mid, 0.5 * (z0 + z1_same), atol=1e-3):
         raise CheckFailed(
-            f"that is lerp, (1 - t) z0 + t z1: its midpoint has norm {mid.norm():.2f} while both ends have "
-            f"norm {z0.norm():.2f}; it cuts through the inside of the Gaussian shell. Weight the ends with "
-            "sin((1 - t) Ω) / sin Ω and sin(t Ω) / sin Ω, Ω = arccos(ẑ0 · ẑ1).",
+            f"that is lerp, (1 - t) z0 + t z1: its midpoint has norm {mid.norm():.2f} while both "
+            f"ends have norm {z0.norm():.2f}; it cuts through the inside of the Gaussian shell. "
+            "Weight the ends with sin((1 - t) Ω) / sin Ω and sin(t Ω) / sin Ω, "
+            "Ω = arccos(ẑ0 · ẑ1).",
             mistake="lerp instead of slerp",
         )
     if abs(mid.norm() - z0.norm()) > 1e-2 * z0.norm():
@@ -71,8 +73,8 @@ def check_slerp(slerp) -> bool:
         if not torch.allclose(out, expected, atol=1e-3):
             if torch.allclose(out, _slerp_reference(z0, z1, 1 - t), atol=1e-3):
                 raise CheckFailed(
-                    "at t = 0.25 you are closer to z1 than to z0: the weights sin((1 - t) Ω) and sin(t Ω) "
-                    "are swapped.",
+                    "at t = 0.25 you are closer to z1 than to z0: the weights sin((1 - t) Ω) and "
+                    "sin(t Ω) are swapped.",
                     mistake="swapped weights",
                 )
             raise CheckFailed(
@@ -103,7 +105,8 @@ def check_truncate(truncate) -> bool:
     if torch.allclose(out, psi * z, atol=1e-4):
         raise CheckFailed(
             "you truncated towards 0 (ψ · z). That is right only when the mean latent is 0; in a "
-            "style-based generator's w-space it is not. Pull towards the mean: mean + ψ (z - mean).",
+            "style-based generator's w-space it is not. "
+            "Pull towards the mean: mean + ψ (z - mean).",
             mistake="truncating toward 0",
         )
     if torch.allclose(out, mean + (1 - psi) * (z - mean), atol=1e-4):
@@ -133,21 +136,24 @@ def _same_up_to_sign(a: torch.Tensor, b: torch.Tensor, atol: float = 1e-3) -> bo
 
 
 def check_sefa(sefa_directions) -> bool:
-    """Check ``sefa_directions(weight, k)`` for a ConvTranspose2d weight (d, c, 4, 4) -> (k, d) unit rows."""
+    """Check ``sefa_directions(weight, k)`` for a ConvTranspose2d weight
+    (d, c, 4, 4) -> (k, d) unit rows."""
     g = torch.Generator().manual_seed(8)
     d, c, k = 12, 5, 3
     weight = torch.randn(d, c, 4, 4, generator=g) * torch.linspace(0.5, 2.0, d).view(d, 1, 1, 1)
     out = run_learner(sefa_directions, weight.clone(), k, name="sefa_directions")
     if isinstance(out, torch.Tensor) and tuple(out.shape) == (k, c * 16):
         raise CheckFailed(
-            f"your directions have {c * 16} entries: they live in feature space. You took eigenvectors of "
-            "A Aᵀ; SeFa needs those of Aᵀ A (d x d), whose eigenvectors are latent directions.",
+            f"your directions have {c * 16} entries: they live in feature space. "
+            "You took eigenvectors of A Aᵀ; SeFa needs those of Aᵀ A (d x d), whose eigenvectors "
+            "are latent directions.",
             mistake="eigenvectors of the wrong matrix",
         )
     out = _tensor(out, "sefa_directions", (k, d))
     if not torch.allclose(out.norm(dim=1), torch.ones(k), atol=1e-3):
         raise CheckFailed(
-            f"each direction must have length 1, yours have {[round(v, 3) for v in out.norm(dim=1).tolist()]}.",
+            "each direction must have length 1, "
+            f"yours have {[round(v, 3) for v in out.norm(dim=1).tolist()]}.",
             mistake="unnormalised direction",
         )
     expected = _sefa_reference(weight, k)
@@ -157,14 +163,14 @@ def check_sefa(sefa_directions) -> bool:
     _, vectors = torch.linalg.eigh(A.T @ A)
     if _same_up_to_sign(out, vectors[:, :k].T):
         raise CheckFailed(
-            "these are the eigenvectors with the *smallest* eigenvalues: torch.linalg.eigh sorts them "
-            "ascending. Take the last k (largest first).",
+            "these are the eigenvectors with the *smallest* eigenvalues: torch.linalg.eigh sorts "
+            "them ascending. Take the last k (largest first).",
             mistake="smallest eigenvalues",
         )
     if _same_up_to_sign(out, vectors.flip(1)[:k]):
         raise CheckFailed(
-            "eigh returns eigenvectors as the *columns* of its matrix; you took rows. Use vectors[:, -k:] "
-            "(then transpose and reverse the order).",
+            "eigh returns eigenvectors as the *columns* of its matrix; you took rows. "
+            "Use vectors[:, -k:] (then transpose and reverse the order).",
             mistake="rows instead of columns",
         )
     wrong = weight.reshape(-1, d)  # scrambled: mixes the d axis with the channel axis
@@ -176,7 +182,7 @@ def check_sefa(sefa_directions) -> bool:
             mistake="wrong reshape",
         )
     raise CheckFailed(
-        "expected the top-k eigenvectors of AᵀA with A = weight.reshape(d, -1).T, largest eigenvalue "
-        "first.",
+        "expected the top-k eigenvectors of AᵀA with A = weight.reshape(d, -1).T, "
+        "largest eigenvalue first.",
         mistake="wrong directions",
     )

@@ -1,5 +1,5 @@
-"""Checks for ``exercises/07_editing.ipynb``: an InterFaceGAN direction, its orthogonalisation, and an edit
-in the generator's first feature layer."""
+"""Checks for ``exercises/07_editing.ipynb``: an InterFaceGAN direction, its orthogonalisation,
+and an edit in the generator's first feature layer."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ def _vector(out, name: str, d: int) -> torch.Tensor:
 
 
 def check_interfacegan(interfacegan_direction) -> bool:
-    """Check ``interfacegan_direction(z (N, d), scores (N,)) -> unit direction (d,)`` raising the score."""
+    """Check ``interfacegan_direction(z (N, d), scores (N,)) -> unit direction (d,)`` raising
+    the score."""
     g = torch.Generator().manual_seed(9)
     d, n = 16, 800
     w = torch.randn(d, generator=g)
@@ -47,20 +48,21 @@ def check_interfacegan(interfacegan_direction) -> bool:
     cos = (out @ w / out.norm().clamp_min(1e-12)).item()
     if cos < -0.8:
         raise CheckFailed(
-            "your direction *lowers* the score: the positives (label 1) must be the high scores, and "
-            "the normal must point towards them.",
+            "your direction *lowers* the score: the positives (label 1) must be the high scores, "
+            "and the normal must point towards them.",
             mistake="flipped sign",
         )
     if cos < 0.8:
         raise CheckFailed(
-            f"your direction is far from the true boundary normal (cosine {cos:.2f}). Label the top 30% "
-            "of scores 1 and the bottom 30% 0, fit LogisticRegression on z, and use its coef_.",
+            f"your direction is far from the true boundary normal (cosine {cos:.2f}). "
+            "Label the top 30% of scores 1 and the bottom 30% 0, fit LogisticRegression on z, "
+            "and use its coef_.",
             mistake="wrong direction",
         )
     if abs(out.norm().item() - 1) > 1e-3:
         raise CheckFailed(
-            f"the direction has length {out.norm():.3f}: normalise it (n / |n|), otherwise the edit "
-            "strength α means something different for every attribute.",
+            f"the direction has length {out.norm():.3f}: normalise it (n / |n|), otherwise the "
+            "edit strength α means something different for every attribute.",
             mistake="unnormalised direction",
         )
     return passed(
@@ -86,19 +88,20 @@ def check_orthogonalize(orthogonalize) -> bool:
     )
     if torch.allclose(out, n1, atol=1e-4):
         raise CheckFailed(
-            "you returned n1 unchanged: it is not orthogonalised, so the edit still moves the other "
-            "attribute. Remove its component along n2: n1 - (n1·n2) n2.",
+            "you returned n1 unchanged: it is not orthogonalised, so the edit still moves the "
+            "other attribute. Remove its component along n2: n1 - (n1·n2) n2.",
             mistake="not orthogonalised",
         )
     if abs((out @ n2_unit).item()) > 1e-3:
         if abs(abs(out @ n2_unit) - 1) < 1e-3:
             raise CheckFailed(
-                "your result is parallel to n2: that is the projection (n1·n2) n2, the part to *remove*. "
-                "Subtract it from n1.",
+                "your result is parallel to n2: that is the projection (n1·n2) n2, the part to "
+                "*remove*. Subtract it from n1.",
                 mistake="projection instead of rejection",
             )
         raise CheckFailed(
-            f"the result must be orthogonal to n2; the dot product is {(out @ n2_unit).item():.3f}. "
+            "the result must be orthogonal to n2; "
+            f"the dot product is {(out @ n2_unit).item():.3f}. "
             "Use n1 - (n1·n2) n2.",
             mistake="not orthogonal",
         )
@@ -110,8 +113,8 @@ def check_orthogonalize(orthogonalize) -> bool:
         )
     if not torch.allclose(out, expected, atol=1e-3):
         raise CheckFailed(
-            "orthogonal to n2 and unit length, but not the part of n1 orthogonal to n2: start from n1 "
-            "and subtract (n1·n2) n2.",
+            "orthogonal to n2 and unit length, but not the part of n1 orthogonal to n2: "
+            "start from n1 and subtract (n1·n2) n2.",
             mistake="wrong direction",
         )
     out2 = _vector(
@@ -121,16 +124,17 @@ def check_orthogonalize(orthogonalize) -> bool:
     )
     if abs((out2 @ n2_unit).item()) > 1e-3 or not torch.allclose(out2, expected, atol=1e-3):
         raise CheckFailed(
-            "with an n2 that is not unit length (here |n2| = 3) your result is wrong: n1 - (n1·n2) n2 "
-            "assumes |n2| = 1. Normalise n2 first.",
+            "with an n2 that is not unit length (here |n2| = 3) your result is wrong: "
+            "n1 - (n1·n2) n2 assumes |n2| = 1. Normalise n2 first.",
             mistake="n2 not normalised",
         )
     return passed("unit length, orthogonal to n2, and the closest such direction to n1.")
 
 
 def check_feature_edit(edit_in_features) -> bool:
-    """Check ``edit_in_features(G, z (B, z_dim), n (d_h,), alpha) -> images``: the edit ``h + α n`` made on
-    ``h = G.blocks[0](z)`` (after block 0's ReLU), then the remaining blocks."""
+    """Check ``edit_in_features(G, z (B, z_dim), n (d_h,), alpha) -> images``: the edit
+    ``h + α n`` made on ``h = G.blocks[0](z)`` (after block 0's ReLU), then the remaining
+    blocks."""
     torch.manual_seed(11)
     G = Generator(z_dim=8, image_size=16, width=4).eval().requires_grad_(False)
     fs = FeatureSpace(G)
@@ -145,31 +149,35 @@ def check_feature_edit(edit_in_features) -> bool:
         out = run_learner(edit_in_features, G, z.clone(), n.clone(), alpha, name="edit_in_features")
     if not isinstance(out, torch.Tensor):
         raise CheckFailed(
-            f"`edit_in_features` must return the images as a torch.Tensor, got {type(out).__name__}.",
+            "`edit_in_features` must return the images as a torch.Tensor, "
+            f"got {type(out).__name__}.",
             mistake="not a tensor",
         )
     out = out.detach().float()
     if tuple(out.shape) != tuple(expected.shape):
         raise CheckFailed(
-            f"expected images of shape {tuple(expected.shape)}, got {tuple(out.shape)}. Run block 0 on "
-            "z as (B, z_dim, 1, 1), add α n reshaped to h's shape, then run blocks 1, 2, ... on the result.",
+            f"expected images of shape {tuple(expected.shape)}, got {tuple(out.shape)}. "
+            "Run block 0 on z as (B, z_dim, 1, 1), add α n reshaped to h's shape, "
+            "then run blocks 1, 2, ... on the result.",
             mistake="shape",
         )
     if torch.allclose(out, expected, atol=1e-4):
         return passed(
-            "h = block0(z), h + α n, then the remaining blocks: the same images as editing.FeatureSpace."
+            "h = block0(z), h + α n, then the remaining blocks: "
+            "the same images as editing.FeatureSpace."
         )
     with torch.no_grad():
         if torch.allclose(out, G(z), atol=1e-4):
             raise CheckFailed(
-                "these are the unedited faces G(z): add α n to h before running the remaining blocks.",
+                "these are the unedited faces G(z): "
+                "add α n to h before running the remaining blocks.",
                 mistake="not edited",
             )
         for wrong_alpha in (1.0, 2 * alpha):
             if torch.allclose(out, fs(h + wrong_alpha * n), atol=1e-4):
                 raise CheckFailed(
-                    f"the edit moved h by {wrong_alpha:g} n, not α n with α = {alpha:g}: multiply the "
-                    "direction by α once.",
+                    f"the edit moved h by {wrong_alpha:g} n, not α n with α = {alpha:g}: "
+                    "multiply the direction by α once.",
                     mistake="alpha",
                 )
         pre = G.blocks[0][:-1](z[:, :, None, None])  # block 0 without its final ReLU
@@ -183,7 +191,8 @@ def check_feature_edit(edit_in_features) -> bool:
                 mistake="before the ReLU",
             )
     raise CheckFailed(
-        "the images differ from h = block0(z), h + α n, then blocks 1, 2, ... Check that you run block 0 "
-        "once, reshape n to h's shape (C, s, s), and run every remaining block in order.",
+        "the images differ from h = block0(z), h + α n, then blocks 1, 2, ... "
+        "Check that you run block 0 once, reshape n to h's shape (C, s, s), and run every "
+        "remaining block in order.",
         mistake="wrong images",
     )

@@ -19,7 +19,8 @@ def _reference_gram(f: torch.Tensor) -> torch.Tensor:
 
 
 def check_gram_matrix(gram_matrix) -> bool:
-    """Check ``gram_matrix(F) = F F^T / (C H W)`` with F reshaped to (B, C, H*W), output (B, C, C)."""
+    """Check ``gram_matrix(F) = F F^T / (C H W)`` with F reshaped to (B, C, H*W),
+    output (B, C, C)."""
     f = _features()
     out = run_learner(gram_matrix, f.clone(), name="gram_matrix")
     if not isinstance(out, torch.Tensor):
@@ -31,9 +32,9 @@ def check_gram_matrix(gram_matrix) -> bool:
     expected = _reference_gram(f)
     if tuple(out.shape) == (b, h * w, h * w):
         raise CheckFailed(
-            f"your Gram matrix is (B, HW, HW) = {tuple(out.shape)}: you multiplied over the channels. "
-            "Style compares *channels* with each other, summed over positions: F is (B, C, HW) "
-            "and G = F @ F.transpose(1, 2), shape (B, C, C).",
+            f"your Gram matrix is (B, HW, HW) = {tuple(out.shape)}: you multiplied over the "
+            "channels. Style compares *channels* with each other, summed over positions: "
+            "F is (B, C, HW) and G = F @ F.transpose(1, 2), shape (B, C, C).",
             mistake="wrong axes",
         )
     if tuple(out.shape) != (b, c, c):
@@ -89,7 +90,8 @@ def _reference_adain(c, s, alpha, eps=1e-5):
 
 
 def check_adain(adain) -> bool:
-    """Check ``adain(content, style, alpha)``: per-sample, per-channel statistics over (H, W), eps in the std."""
+    """Check ``adain(content, style, alpha)``: per-sample, per-channel statistics over (H, W),
+    eps in the std."""
     c = _features(1, (2, 4, 5, 6))
     s = _features(2, (2, 4, 7, 3)) * 0.4 - 1.0
     out = run_learner(adain, c.clone(), s.clone(), 1.0, name="adain")
@@ -122,8 +124,8 @@ def check_adain(adain) -> bool:
             continue
         if torch.allclose(out, wrong, atol=1e-4):
             raise CheckFailed(
-                f"your mean/std are taken {what}. AdaIN uses one mean and one std per image and per "
-                "channel: reduce over dims (2, 3) with keepdim=True.",
+                f"your mean/std are taken {what}. AdaIN uses one mean and one std per image "
+                "and per channel: reduce over dims (2, 3) with keepdim=True.",
                 mistake="wrong dims",
             )
     mu_c, mu_s = c.mean((2, 3), keepdim=True), s.mean((2, 3), keepdim=True)

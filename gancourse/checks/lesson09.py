@@ -1,4 +1,5 @@
-"""Checks for ``exercises/09_image_to_image.ipynb``: the pix2pix generator loss, the cycle-consistency loss."""
+"""Checks for ``exercises/09_image_to_image.ipynb``: the pix2pix generator loss, the
+cycle-consistency loss."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ def _pix2pix_data():
 
 
 def check_pix2pix_generator_loss(pix2pix_generator_loss) -> bool:
-    """Check ``pix2pix_generator_loss(d_fake_logits, fake, target, lam) = BCE(logits, 1) + lam * L1(fake, target)``."""
+    """Check ``pix2pix_generator_loss(d_fake_logits, fake, target, lam) =
+    BCE(logits, 1) + lam * L1(fake, target)``."""
     logits, fake, target = _pix2pix_data()
     lam = 100.0
     out = _scalar(
@@ -50,8 +52,8 @@ def check_pix2pix_generator_loss(pix2pix_generator_loss) -> bool:
     expected = adv + lam * l1
     if torch.allclose(out, lam * adv + l1, rtol=1e-4):
         raise CheckFailed(
-            "λ multiplies the wrong term: it weights the L1 term (λ = 100 keeps the output close to "
-            "the target), not the adversarial one.",
+            "λ multiplies the wrong term: it weights the L1 term (λ = 100 keeps the output close "
+            "to the target), not the adversarial one.",
             mistake="L1 weight on the wrong term",
         )
     if torch.allclose(out, adv + l1, rtol=1e-4):
@@ -116,7 +118,8 @@ def _cycle_setup():
 
 
 def check_cycle_loss(cycle_loss) -> bool:
-    """Check ``cycle_loss(a, b, G_ab, G_ba) = |G_ba(G_ab(a)) - a|_1 + |G_ab(G_ba(b)) - b|_1`` (means)."""
+    """Check ``cycle_loss(a, b, G_ab, G_ba) = |G_ba(G_ab(a)) - a|_1 + |G_ab(G_ba(b)) - b|_1``
+    (means)."""
     G_ab, G_ba, a, b = _cycle_setup()
     out = _scalar(
         run_learner(cycle_loss, a.clone(), b.clone(), G_ab, G_ba, name="cycle_loss"), "cycle_loss"
@@ -135,8 +138,8 @@ def check_cycle_loss(cycle_loss) -> bool:
             )
         if torch.allclose(out, (fake_b - a).abs().mean() + (fake_a - b).abs().mean(), rtol=1e-4):
             raise CheckFailed(
-                "that compares G(a) with a (an identity-like loss): the cycle goes there *and back*, "
-                "F(G(a)), before comparing with a.",
+                "that compares G(a) with a (an identity-like loss): the cycle goes there "
+                "*and back*, F(G(a)), before comparing with a.",
                 mistake="no round trip",
             )
         if torch.allclose(out, (rec_a - a).abs().mean(), rtol=1e-4):
@@ -148,7 +151,8 @@ def check_cycle_loss(cycle_loss) -> bool:
             out, (G_ab(G_ab(a)) - a).abs().mean() + (G_ba(G_ba(b)) - b).abs().mean(), rtol=1e-4
         ):
             raise CheckFailed(
-                "the round trip uses the same generator twice: go A → B with G_ab and back with G_ba.",
+                "the round trip uses the same generator twice: "
+                "go A → B with G_ab and back with G_ba.",
                 mistake="same generator twice",
             )
         if torch.allclose(out, ((rec_a - a) ** 2).mean() + ((rec_b - b) ** 2).mean(), rtol=1e-4):
@@ -168,9 +172,11 @@ def check_cycle_loss(cycle_loss) -> bool:
     out.backward()
     if G_ab.weight.grad is None or G_ba.weight.grad is None:
         raise CheckFailed(
-            "no gradient reaches both generators: do not detach or use torch.no_grad() inside the loss.",
+            "no gradient reaches both generators: "
+            "do not detach or use torch.no_grad() inside the loss.",
             mistake="missing gradient",
         )
     return passed(
-        "cycle loss: both round trips, compared with the original inputs, gradients reach both generators."
+        "cycle loss: both round trips, compared with the original inputs, "
+        "gradients reach both generators."
     )

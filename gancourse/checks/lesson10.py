@@ -1,4 +1,5 @@
-"""Checks for ``exercises/10_responsible_use.ipynb``: the power spectrum profile and detector evaluation.
+"""Checks for ``exercises/10_responsible_use.ipynb``: the power spectrum profile and detector
+evaluation.
 
 Recognised mistakes (the ``mistake`` names the tests use):
 
@@ -73,7 +74,8 @@ def _as_tensor(out, name: str) -> torch.Tensor:
 
 # ----------------------------------------------------------------------------- spectrum
 def check_spectrum_profile(spectrum_profile) -> bool:
-    """Check ``spectrum_profile(images (B, 3, H, W)) -> (B, min(H, W) // 2 + 1)`` log10 ring means."""
+    """Check ``spectrum_profile(images (B, 3, H, W)) -> (B, min(H, W) // 2 + 1)``
+    log10 ring means."""
     images = _test_images()
     out = _as_tensor(
         run_learner(spectrum_profile, images.clone(), name="spectrum_profile"), "spectrum_profile"
@@ -81,14 +83,16 @@ def check_spectrum_profile(spectrum_profile) -> bool:
     expected = _reference_profile(images)
     if out.shape != expected.shape:
         raise CheckFailed(
-            f"expected shape {tuple(expected.shape)} (one value per image and per radius 0 … min(H, W) // 2), "
+            f"expected shape {tuple(expected.shape)} "
+            "(one value per image and per radius 0 … min(H, W) // 2), "
             f"got {tuple(out.shape)}.",
             mistake="shape",
         )
     if not torch.isfinite(out).all():
         raise CheckFailed(
-            "some values are -inf or NaN: a ring whose power is exactly 0 (here: the zero-mean images' "
-            "frequency 0) gives log10(0) = -inf. Add a small eps before the log: log10(power + eps).",
+            "some values are -inf or NaN: a ring whose power is exactly 0 (here: the zero-mean "
+            "images' frequency 0) gives log10(0) = -inf. "
+            "Add a small eps before the log: log10(power + eps).",
             mistake="log of zero",
         )
     # compare where the true ring power is well above float32 round-off (log10 P > -6); rings at the
@@ -107,26 +111,28 @@ def check_spectrum_profile(spectrum_profile) -> bool:
         )
         if not torch.allclose(mine, spectra.spectrum_profile(colour).double(), atol=1e-2):
             raise CheckFailed(
-                "right on grey images but not on colour ones: convert to grey with the luma weights "
-                "Y = 0.299 R + 0.587 G + 0.114 B before the FFT.",
+                "right on grey images but not on colour ones: convert to grey with the luma "
+                "weights Y = 0.299 R + 0.587 G + 0.114 B before the FFT.",
                 mistake="grey conversion",
             )
         return passed("rings averaged around the centred spectrum, in log10, without log(0).")
     if close(_reference_profile(images, shift=False)):
         raise CheckFailed(
             "your rings are measured around the top-left corner: the FFT puts frequency 0 at index "
-            "(0, 0). Apply torch.fft.fftshift(F, dim=(-2, -1)) so it sits at the centre (H // 2, W // 2).",
+            "(0, 0). Apply torch.fft.fftshift(F, dim=(-2, -1)) so it sits at the centre "
+            "(H // 2, W // 2).",
             mistake="no fftshift",
         )
     if close(_reference_profile(images, reduce="sum")):
         raise CheckFailed(
-            "you summed each ring; average it instead (divide by the number of pixels on the ring), "
-            "otherwise outer rings look stronger only because they have more pixels.",
+            "you summed each ring; average it instead (divide by the number of pixels on the "
+            "ring), otherwise outer rings look stronger only because they have more pixels.",
             mistake="summed rings",
         )
     if close(_reference_profile(images, log=False)):
         raise CheckFailed(
-            "return the log10 of the ring means (plus eps): the values span many orders of magnitude.",
+            "return the log10 of the ring means (plus eps): "
+            "the values span many orders of magnitude.",
             mistake="no log",
         )
     if close(_reference_profile(images, power=1)):
@@ -142,7 +148,8 @@ def check_spectrum_profile(spectrum_profile) -> bool:
     peak = out[0].argmax().item()
     raise CheckFailed(
         f"the values differ from log10(mean over ring r of |fftshift(FFT2(Y))|² / (H W) + eps). "
-        f"Hint: the first test image is a sinusoid whose ring should peak at radius 5; yours peaks at {peak}.",
+        "Hint: the first test image is a sinusoid whose ring should peak at radius 5; "
+        f"yours peaks at {peak}.",
         mistake="wrong values",
     )
 
@@ -157,7 +164,8 @@ def _metric_case():
 
 
 def check_detection_metrics(detection_metrics) -> bool:
-    """Check ``detection_metrics(scores, labels, threshold=0.5) -> {"accuracy", "average_precision"}``."""
+    """Check ``detection_metrics(scores, labels, threshold=0.5) ->
+    {"accuracy", "average_precision"}``."""
     from sklearn.metrics import average_precision_score
 
     scores, labels = _metric_case()
@@ -194,8 +202,8 @@ def check_detection_metrics(detection_metrics) -> bool:
         )
     if not math.isclose(got_acc, accuracy, abs_tol=1e-6):
         raise CheckFailed(
-            f"accuracy should be {accuracy:.2f} here (predict fake when score >= threshold, then compare "
-            f"with the labels), got {got_acc:.2f}.",
+            f"accuracy should be {accuracy:.2f} here (predict fake when score >= threshold, "
+            f"then compare with the labels), got {got_acc:.2f}.",
             mistake="wrong accuracy",
         )
     shifted = run_learner(
@@ -238,22 +246,24 @@ class _MeanBrightness:
 
 
 def check_held_out_evaluation(held_out_evaluation) -> bool:
-    """Check ``held_out_evaluation(make_detector, real, fake, test_fraction=0.5, seed=0) -> metrics dict``:
-    split each class, fit on the training part, evaluate on the test part only."""
+    """Check ``held_out_evaluation(make_detector, real, fake, test_fraction=0.5, seed=0) ->
+    metrics dict``: split each class, fit on the training part, evaluate on the test part only."""
     g = torch.Generator().manual_seed(0)
     real = torch.rand(40, 1, 4, 4, generator=g) * 2 - 1
     fake = torch.rand(40, 1, 4, 4, generator=g) * 2 - 1  # the same distribution: nothing to learn
     out = run_learner(held_out_evaluation, _Memoriser, real, fake, name="held_out_evaluation")
     if not isinstance(out, dict) or "accuracy" not in out or "average_precision" not in out:
         raise CheckFailed(
-            "return the metrics dict of forensics.detection_metrics (accuracy, average_precision, …).",
+            "return the metrics dict of forensics.detection_metrics "
+            "(accuracy, average_precision, …).",
             mistake="not a dict",
         )
     if out["accuracy"] > 0.9:
         raise CheckFailed(
             f"on real and fake images drawn from the *same* distribution you report accuracy "
-            f"{out['accuracy']:.2f}: that is the detector remembering images it trained on. Evaluate on the "
-            "held-out part only (train on one part of each class, score the other).",
+            f"{out['accuracy']:.2f}: that is the detector remembering images it trained on. "
+            "Evaluate on the held-out part only "
+            "(train on one part of each class, score the other).",
             mistake="evaluated on the training set",
         )
     if out.get("n") not in (None, 40):
@@ -269,11 +279,12 @@ def check_held_out_evaluation(held_out_evaluation) -> bool:
     )
     if easy["accuracy"] < 0.95 or easy["average_precision"] < 0.95:
         raise CheckFailed(
-            f"on an easy task (dark real vs bright fake images) the held-out accuracy should be ~1, got "
-            f"{easy['accuracy']:.2f}: check that the real part is labelled 0, the fake part 1, and that "
-            "both classes are in both the training and the test part.",
+            "on an easy task (dark real vs bright fake images) the held-out accuracy should be "
+            f"~1, got {easy['accuracy']:.2f}: check that the real part is labelled 0, the fake "
+            "part 1, and that both classes are in both the training and the test part.",
             mistake="split mixes classes",
         )
     return passed(
-        "trained on one part, evaluated on the other: chance on an impossible task, ~1 on an easy one."
+        "trained on one part, evaluated on the other: "
+        "chance on an impossible task, ~1 on an easy one."
     )

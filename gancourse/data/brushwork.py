@@ -13,7 +13,10 @@ import torch.nn.functional as F
 
 
 def noise(b, h, w, cells, g, channels=1) -> torch.Tensor:
-    """Smooth value noise (b, channels, h, w) in about [0, 1]: random cells x cells upsampled bicubically."""
+    """Smooth value noise (b, channels, h, w) in about [0, 1].
+
+    Random cells x cells upsampled bicubically.
+    """
     low = torch.rand(b, channels, cells + 3, cells + 3, generator=g)
     up = F.interpolate(
         low, size=(h + 3 * h // cells, w + 3 * w // cells), mode="bicubic", align_corners=False
@@ -74,7 +77,10 @@ def grid(h, w):
 
 
 def sample(image: torch.Tensor, px: torch.Tensor, py: torch.Tensor) -> torch.Tensor:
-    """Bilinear lookup of image (B, C, H, W) at pixel coordinates px, py (B, h, w) -> (B, C, h, w)."""
+    """Bilinear lookup of image (B, C, H, W) at pixel coordinates px, py (B, h, w).
+
+    Returns (B, C, h, w).
+    """
     h, w = image.shape[-2:]
     grid = torch.stack([px / w * 2 - 1, py / h * 2 - 1], -1)
     return F.grid_sample(image, grid, mode="bilinear", padding_mode="border", align_corners=False)
@@ -119,7 +125,10 @@ def neighbours(px, py, h, w, cell):
 
 
 def two_nearest(candidates):
-    """Distances to the nearest and second-nearest point and the nearest point's index, (B, H, W) each."""
+    """Distances to the nearest and second-nearest point and the nearest point's index.
+
+    (B, H, W) each.
+    """
     d1, i1 = candidates[0]
     d2 = torch.full_like(d1, float("inf"))
     for d, i in candidates[1:]:

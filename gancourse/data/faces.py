@@ -183,7 +183,10 @@ def _ellipse(x, y, cx, cy, rx, ry):
 
 
 def _round_box(x, y, cx, cy, hx, hy, r):
-    """Box with half sizes (hx, hy) and corner radius r: |max(|p| - h + r, 0)| + min(max(q), 0) - r."""
+    """Box with half sizes (hx, hy) and corner radius r.
+
+    |max(|p| - h + r, 0)| + min(max(q), 0) - r.
+    """
     qx = (x - cx).abs() - (hx - r)
     qy = (y - cy).abs() - (hy - r)
     outside = torch.sqrt(qx.clamp(min=0) ** 2 + qy.clamp(min=0) ** 2)
@@ -191,7 +194,10 @@ def _round_box(x, y, cx, cy, hx, hy, r):
 
 
 def _segment(x, y, ax, ay, bx, by, r):
-    """Capsule around the segment a-b: |p - a - h (b - a)| - r with h = clamp(<p-a, b-a>/|b-a|², 0, 1)."""
+    """Capsule around the segment a-b.
+
+    |p - a - h (b - a)| - r with h = clamp(<p-a, b-a>/|b-a|², 0, 1).
+    """
     px, py = x - ax, y - ay
     dx, dy = bx - ax, by - ay
     h = ((px * dx + py * dy) / (dx * dx + dy * dy)).clamp(0, 1)
@@ -254,7 +260,8 @@ def sample_attributes(n: int, generator=None) -> torch.Tensor:
 def _check_attributes(attributes) -> torch.Tensor:
     if not isinstance(attributes, torch.Tensor):
         raise TypeError(
-            f"attributes must be a torch.Tensor of shape (n, {NUM_ATTRIBUTES}), got {type(attributes).__name__}"
+            f"attributes must be a torch.Tensor of shape (n, {NUM_ATTRIBUTES}), "
+            f"got {type(attributes).__name__}"
         )
     if attributes.dim() == 1:
         attributes = attributes.unsqueeze(0)
@@ -278,7 +285,8 @@ def _check_value(name: str, value) -> float:
     if spec.kind == "categorical":
         if value != int(value) or not 0 <= value < spec.num_classes:
             raise ValueError(
-                f"{name} must be a class index 0..{spec.num_classes - 1} or a name in {spec.classes}, got {value}"
+                f"{name} must be a class index 0..{spec.num_classes - 1} "
+                f"or a name in {spec.classes}, got {value}"
             )
     elif not 0.0 <= value <= 1.0:
         raise ValueError(
@@ -308,7 +316,9 @@ def default_attributes(n: int = 1) -> torch.Tensor:
 
 
 def with_attributes(attributes: torch.Tensor, **changes) -> torch.Tensor:
-    """A copy of ``attributes`` (n, A) with some columns set, e.g. ``with_attributes(a, smile=0.9)``.
+    """A copy of ``attributes`` (n, A) with some columns set.
+
+    E.g. ``with_attributes(a, smile=0.9)``.
 
     Categorical values may be given by index or by class name (``hair_color="red"``).
     """
@@ -355,7 +365,10 @@ def _lerp_palette(palette: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
 
 
 def _background(a_bg, x, y, size, device):
-    """(n, 3, H, W) background: solid blue, solid green, vertical sunset gradient, diagonal stripes."""
+    """(n, 3, H, W) background.
+
+    Solid blue, solid green, vertical sunset gradient, diagonal stripes.
+    """
     n = a_bg.shape[0]
     cls = a_bg.round().long().clamp(0, 3)
     image = torch.empty(n, 3, size, size, device=device)
@@ -601,7 +614,9 @@ def face_batch(n: int, size: int = 64, seed=0) -> tuple[torch.Tensor, torch.Tens
 
 
 class FaceDataset(Dataset):
-    """A map-style dataset of ``length`` faces: item i is (image (3, H, W) in [-1, 1], attributes (A,)).
+    """A map-style dataset of ``length`` faces.
+
+    Item i is (image (3, H, W) in [-1, 1], attributes (A,)).
 
     The attributes of all items are drawn once from ``seed`` (``sample_attributes(length, seed)``),
     so item i depends only on (seed, i) and equals ``face_batch(length, size, seed)`` at row i.

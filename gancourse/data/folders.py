@@ -1,6 +1,6 @@
-"""Your own pictures and the public datasets' files, through lesson 02's pipeline; nothing downloads.
+"""Your own pictures and the public datasets' files, through lesson 02's pipeline.
 
-Derived in lesson 02 ("bring your own image folder").
+Nothing downloads. Derived in lesson 02 ("bring your own image folder").
 
 - ``ImageFolderDataset`` / ``image_folder(path, size)``: every picture in a folder as (3, size,
   size) tensors in [-1, 1], each file checked once when the dataset is made.
@@ -51,12 +51,14 @@ def _open_rgb(path: Path) -> Image.Image:
             return pil.convert("RGB")
     except UnidentifiedImageError:
         raise ImageFolderError(
-            f"'{path}' is not an image PIL can read. Move it out of the folder (or pass skip_bad=True "
-            f"to skip it with a warning). Supported: {', '.join(IMAGE_EXTENSIONS)}."
+            f"'{path}' is not an image PIL can read. Move it out of the folder "
+            "(or pass skip_bad=True to skip it with a warning). "
+            f"Supported: {', '.join(IMAGE_EXTENSIONS)}."
         ) from None
     except (OSError, SyntaxError) as error:
         raise ImageFolderError(
-            f"'{path}' is damaged ({error}); it is probably truncated (an interrupted copy or download). "
+            f"'{path}' is damaged ({error}); it is probably truncated "
+            "(an interrupted copy or download). "
             "Replace or delete it (or pass skip_bad=True to skip it with a warning)."
         ) from None
 
@@ -85,7 +87,8 @@ class ImageFolderDataset(Dataset):
         self.root = Path(root).expanduser()
         if not self.root.exists():
             raise FileNotFoundError(
-                f"image folder '{self.root}' does not exist. Create it and put .jpg/.png pictures in it."
+                f"image folder '{self.root}' does not exist. "
+                "Create it and put .jpg/.png pictures in it."
             )
         if not self.root.is_dir():
             raise NotADirectoryError(
@@ -99,7 +102,8 @@ class ImageFolderDataset(Dataset):
         )
         if not files:
             raise ImageFolderError(
-                f"image folder '{self.root}' is empty. Put some pictures ({', '.join(IMAGE_EXTENSIONS)}) in it."
+                f"image folder '{self.root}' is empty. "
+                f"Put some pictures ({', '.join(IMAGE_EXTENSIONS)}) in it."
             )
         self.transform = make_transform(size, crop=crop, flip=flip)
         self._cache: dict[int, Image.Image] | None = {} if cache else None
@@ -158,7 +162,10 @@ def _shrink(pil: Image.Image, size: int) -> Image.Image:
 
 
 def image_folder(path, size: int = 64, **kwargs) -> ImageFolderDataset:
-    """Your own pictures as a dataset of (3, size, size) tensors in [-1, 1]: see ``ImageFolderDataset``."""
+    """Your own pictures as a dataset of (3, size, size) tensors in [-1, 1].
+
+    See ``ImageFolderDataset``.
+    """
     return ImageFolderDataset(path, size=size, **kwargs)
 
 
@@ -208,7 +215,8 @@ def mnist(root, train: bool = True, size: int | None = None, channels: int = 1):
     except RuntimeError as error:
         missing = [f for f in MNIST_FILES if not (raw / f).exists()]
         raise FileNotFoundError(
-            f"MNIST files not found under '{raw}' (missing: {', '.join(missing) or 'none, but they could not be read'}). "
+            f"MNIST files not found under '{raw}' "
+            f"(missing: {', '.join(missing) or 'none, but they could not be read'}). "
             "This course never downloads; copy the four unpacked idx files there "
             "(gunzip the .gz files from the MNIST website or a torchvision cache)."
         ) from error
@@ -217,7 +225,9 @@ def mnist(root, train: bool = True, size: int | None = None, channels: int = 1):
 def celeba(
     root, split: str = "train", size: int = 64, verify: bool = True, target_type: str = "attr"
 ):
-    """torchvision's CelebA from files you already have: items (image (3, size, size) in [-1, 1], attrs).
+    """torchvision's CelebA from files you already have.
+
+    Items: (image (3, size, size) in [-1, 1], attrs).
 
     Never downloads. Expects ``root/celeba/img_align_celeba/*.jpg`` and the five text files
     ``list_eval_partition.txt``, ``identity_CelebA.txt``, ``list_bbox_celeba.txt``,
@@ -237,8 +247,9 @@ def celeba(
         missing.append("img_align_celeba/ (the folder of aligned .jpg faces)")
     if missing:
         raise FileNotFoundError(
-            f"CelebA files not found under '{folder}': missing {', '.join(missing)}. This course never "
-            "downloads; copy the unpacked CelebA files there (from the CelebA website or a torchvision cache)."
+            f"CelebA files not found under '{folder}': missing {', '.join(missing)}. "
+            "This course never downloads; copy the unpacked CelebA files there "
+            "(from the CelebA website or a torchvision cache)."
         )
     transform = v2.Compose(
         [
@@ -270,12 +281,16 @@ def celeba(
         )
     except RuntimeError as error:
         raise FileNotFoundError(
-            f"CelebA files under '{folder}' failed torchvision's md5 check: they are incomplete or not the "
-            "original files. Copy the original files again, or pass verify=False for your own files in "
+            f"CelebA files under '{folder}' failed torchvision's md5 check: "
+            "they are incomplete or not the original files. "
+            "Copy the original files again, or pass verify=False for your own files in "
             "CelebA's layout."
         ) from error
 
 
 def data_root() -> Path:
-    """Where public datasets are looked for by default: ``$GANCOURSE_DATA`` or ``~/gancourse_data``."""
+    """Where public datasets are looked for by default.
+
+    ``$GANCOURSE_DATA`` or ``~/gancourse_data``.
+    """
     return Path(os.environ.get("GANCOURSE_DATA", "~/gancourse_data")).expanduser()

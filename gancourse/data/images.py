@@ -14,7 +14,8 @@ need the optional ``pooch`` downloader. The course is offline, so asking for the
   ``immunohistochemistry``, ``retina``, ``coins``, ``clock``, ``moon``, ``china``, ``flower``,
   ``grace_hopper``
 - textures: ``brick``, ``grass``, ``gravel``
-- datasets: ``lfw_subset`` (100 real 25 x 25 faces + 100 non-face crops), ``digits`` (1,797 handwritten 8 x 8 digits)
+- datasets: ``lfw_subset`` (100 real 25 x 25 faces + 100 non-face crops),
+  ``digits`` (1,797 handwritten 8 x 8 digits)
 - registry: ``REAL_IMAGES`` (name -> function), ``PHOTOS``, ``TEXTURES``, ``load(name)``
 """
 
@@ -83,8 +84,9 @@ def _skimage(name: str):
 
     if name in NOT_BUNDLED:
         raise ImageNotBundledError(
-            f"skimage.data.{name}() is not bundled with scikit-image: it needs the optional 'pooch' "
-            "package to download it, and this course never downloads at run time. "
+            f"skimage.data.{name}() is not bundled with scikit-image: "
+            "it needs the optional 'pooch' package to download it, "
+            "and this course never downloads at run time. "
             f"Use one of the bundled images instead: {', '.join(REAL_IMAGES)}."
         )
     return getattr(skimage.data, name)()
@@ -127,7 +129,10 @@ def camera(as_="tensor", size=None, channels=3):
 
 
 def immunohistochemistry(as_="tensor", size=None, channels=3):
-    """Stained tissue under a microscope, 512 x 512 RGB. scikit-image; no known copyright restrictions."""
+    """Stained tissue under a microscope, 512 x 512 RGB.
+
+    scikit-image; no known copyright restrictions.
+    """
     return skimage_image("immunohistochemistry", as_, size, channels)
 
 
@@ -137,12 +142,18 @@ def retina(as_="tensor", size=None, channels=3):
 
 
 def coins(as_="tensor", size=None, channels=3):
-    """Greek coins, 303 x 384 grey. scikit-image; Brooklyn Museum, no known copyright restrictions."""
+    """Greek coins, 303 x 384 grey.
+
+    scikit-image; Brooklyn Museum, no known copyright restrictions.
+    """
     return skimage_image("coins", as_, size, channels)
 
 
 def clock(as_="tensor", size=None, channels=3):
-    """A motion-blurred wall clock, 300 x 400 grey. scikit-image; public domain (Stefan van der Walt)."""
+    """A motion-blurred wall clock, 300 x 400 grey.
+
+    scikit-image; public domain (Stefan van der Walt).
+    """
     return skimage_image("clock", as_, size, channels)
 
 
@@ -159,12 +170,18 @@ def _sklearn(filename: str) -> np.ndarray:
 
 
 def china(as_="tensor", size=None, channels=3):
-    """A Chinese temple, 427 x 640 RGB. scikit-learn ``load_sample_images``; CC BY 2.0, danielbuechele (Flickr)."""
+    """A Chinese temple, 427 x 640 RGB.
+
+    scikit-learn ``load_sample_images``; CC BY 2.0, danielbuechele (Flickr).
+    """
     return _convert(_sklearn("china.jpg"), as_, size, channels)
 
 
 def flower(as_="tensor", size=None, channels=3):
-    """A flower, 427 x 640 RGB. scikit-learn ``load_sample_images``; CC BY 2.0, vultilion (Flickr)."""
+    """A flower, 427 x 640 RGB.
+
+    scikit-learn ``load_sample_images``; CC BY 2.0, vultilion (Flickr).
+    """
     return _convert(_sklearn("flower.jpg"), as_, size, channels)
 
 
@@ -255,7 +272,10 @@ REAL_IMAGES = {**PHOTOS, **TEXTURES}
 
 
 def load(name: str, as_: str = "tensor", size: int | None = None, channels: int = 3):
-    """Load a bundled image by name (see ``REAL_IMAGES``); a clear error for unknown or download-only ones."""
+    """Load a bundled image by name (see ``REAL_IMAGES``).
+
+    A clear error for unknown or download-only ones.
+    """
     if name in REAL_IMAGES:
         return REAL_IMAGES[name](as_=as_, size=size, channels=channels)
     if name in NOT_BUNDLED:

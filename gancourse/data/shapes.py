@@ -109,7 +109,10 @@ def shape_params(n: int, seed=0) -> dict:
 
 
 def shape_batch(n: int, size: int = 32, seed=0) -> tuple[torch.Tensor, torch.Tensor]:
-    """``n`` random shapes: (images (n, 3, size, size) in [-1, 1], labels (n,) int64), from ``seed``."""
+    """``n`` random shapes, from ``seed``.
+
+    Returns (images (n, 3, size, size) in [-1, 1], labels (n,) int64).
+    """
     p = shape_params(n, seed)
     labels = p.pop("labels")
     return render_shapes(labels, size, **p), labels

@@ -345,7 +345,8 @@ def paint_filter(
 
     Any of ``STYLE_NAMES``. Deterministic from ``seed``. ``detail`` scales how fine the strokes,
     cells and dots are (1 = as in the style images; the default 1.6 keeps faces recognisable).
-    Use it to make (photo, painting) pairs for pix2pix: ``images, paint_filter(images, "woodblock")``.
+    Use it to make (photo, painting) pairs for pix2pix:
+    ``images, paint_filter(images, "woodblock")``.
     """
     _check_style(style)
     if not isinstance(images, torch.Tensor):
@@ -373,7 +374,9 @@ def paint_filter(
 
 
 def style_image(name: str, size: int = 256, seed: int = 0) -> torch.Tensor:
-    """A painting (3, size, size) in [-1, 1]: the landscape ``scene(size, seed)`` painted with ``name``.
+    """A painting (3, size, size) in [-1, 1].
+
+    The landscape ``scene(size, seed)`` painted with ``name``.
 
     The brush style gets swirling strokes in the sky (a Van Gogh feel). Results are cached, so
     asking again is free (you get a fresh copy).

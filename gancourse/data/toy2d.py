@@ -46,7 +46,8 @@ def sample_toy(
 ) -> torch.Tensor:
     """``n`` points ``(n, 2)`` (float32) from the toy distribution ``name`` (one of ``TOY_NAMES``).
 
-    Deterministic: the same ``seed`` (default 0) or the same ``generator`` state gives the same points.
+    Deterministic: the same ``seed`` (default 0) or the same ``generator`` state gives the same
+    points.
     """
     if name not in TOY_NAMES:
         raise ValueError(f"Unknown toy distribution {name!r}. Choices: {', '.join(TOY_NAMES)}.")

@@ -42,7 +42,10 @@ def normalize(x: torch.Tensor, mean=0.5, std=0.5) -> torch.Tensor:
 
 
 def denormalize(x: torch.Tensor, mean=0.5, std=0.5, clamp: bool = True) -> torch.Tensor:
-    """The inverse, for display: x = x' * std + mean, clamped to [0, 1] (a generator can overshoot)."""
+    """The inverse, for display: x = x' * std + mean, clamped to [0, 1].
+
+    (A generator can overshoot.)
+    """
     mean, std = _stats(mean, x), _stats(std, x)
     out = x * std + mean
     return out.clamp(0, 1) if clamp else out
@@ -204,7 +207,8 @@ def _parse_policy(policy: str) -> list[str]:
     unknown = [p for p in names if p not in AUGMENT_FNS]
     if unknown:
         raise ValueError(
-            f"unknown DiffAugment policy {unknown}; choose from {tuple(AUGMENT_FNS)} (comma-separated)"
+            f"unknown DiffAugment policy {unknown}; "
+            f"choose from {tuple(AUGMENT_FNS)} (comma-separated)"
         )
     return names
 
@@ -213,7 +217,8 @@ class DiffAugment(nn.Module):
     """``DiffAugment("color,translation,cutout")(images)``: use the *same* module on real and fake
     batches before the discriminator (``D(aug(real))``, ``D(aug(G(z)))``), in both the D and the G
     step. It is differentiable, so G learns through it; D never sees un-augmented images, so it
-    cannot memorise a small training set. ``enabled=False`` (or ``policy=""``) passes images through.
+    cannot memorise a small training set. ``enabled=False`` (or ``policy=""``) passes images
+    through.
     """
 
     def __init__(

@@ -1,7 +1,8 @@
 """Models of the course. Every model keeps ``model.config`` (its constructor arguments), so
 ``type(model)(**model.config)`` rebuilds the architecture and checkpoints can record it.
 
-- :mod:`gancourse.models.mlp`:   ``MLPGenerator``, ``MLPDiscriminator`` for 2-D toy data (lessons 01, 03)
+- :mod:`gancourse.models.mlp`:   ``MLPGenerator``, ``MLPDiscriminator`` for 2-D toy data
+  (lessons 01, 03)
 - :mod:`gancourse.models.dcgan`: ``Generator``, ``Discriminator`` DCGAN for images (lesson 04)
 """
 

@@ -1,4 +1,6 @@
-"""Feed-forward style transfer with AdaIN (Huang & Belongie, 2017), with an encoder that needs no download.
+"""Feed-forward style transfer with AdaIN (Huang & Belongie, 2017).
+
+Its encoder needs no download.
 
 Derived in lesson 08. The AdaIN operation itself lives here with the layer that uses it (and
 :mod:`gancourse.style` re-exports it, next to the Gram matrix):
@@ -24,11 +26,12 @@ adain_decoder``).
 
 Training loss (per batch of content and style crops)::
 
-    L = ||E(D(t))[-1] - t||^2                          content: the output has the target features
+    L = ||E(D(t))[-1] - t||^2                      content: the output has the target features
       + lambda_s * sum_l style_distance(E(D(t))_l, E(s)_l)   style: and the style's statistics
-      + lambda_r * |D(E(c)[-1]) - c|_1                  reconstruction: alpha = 0 gives the photo back
+      + lambda_r * |D(E(c)[-1]) - c|_1              reconstruction: alpha = 0 gives the photo back
 
-Interpolating two styles: ``t = adain(c, s1) * (1 - beta) + adain(c, s2) * beta`` (then alpha as above).
+Interpolating two styles: ``t = adain(c, s1) * (1 - beta) + adain(c, s2) * beta`` (then alpha
+as above).
 """
 
 from __future__ import annotations
@@ -152,7 +155,8 @@ def check_image_batch(x, name: str = "image") -> torch.Tensor:
     """(3, H, W) or (B, 3, H, W) float in [-1, 1] with H, W multiples of 4 -> (B, 3, H, W)."""
     if not isinstance(x, torch.Tensor):
         raise TypeError(
-            f"{name} must be a torch.Tensor (3, H, W) or (B, 3, H, W) in [-1, 1], got {type(x).__name__}"
+            f"{name} must be a torch.Tensor (3, H, W) or (B, 3, H, W) in [-1, 1], "
+            f"got {type(x).__name__}"
         )
     if x.dim() == 3:
         x = x.unsqueeze(0)
@@ -211,7 +215,10 @@ class AdaINStylizer(nn.Module):
         beta: float,
         alpha: float = 1.0,
     ) -> torch.Tensor:
-        """Blend two styles: ``t = (1 - beta) adain(c, a) + beta adain(c, b)``, then strength alpha."""
+        """Blend two styles: ``t = (1 - beta) adain(c, a) + beta adain(c, b)``.
+
+        Then strength alpha.
+        """
         if not 0.0 <= float(beta) <= 1.0:
             raise ValueError(f"beta (0 = style a, 1 = style b) must be in [0, 1], got {beta}")
         c = self.encode(content)[-1]

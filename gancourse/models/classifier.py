@@ -5,7 +5,8 @@ Used in lessons 04 (metrics), 05 and 07 (reading attributes of generated faces).
 One small CNN reads a face and predicts every ground-truth attribute at once:
 
 - a **regression** output per continuous attribute (values in [0, 1], trained with MSE);
-- a **softmax head** per categorical attribute (logits over its classes, trained with cross-entropy).
+- a **softmax head** per categorical attribute (logits over its classes, trained with
+  cross-entropy).
 
 Its penultimate layer, ``features(x)`` (a ``feature_dim``-vector, 128 by default), is the course's
 stand-in for the Inception network that FID/KID use on real photos: an embedding trained on our
@@ -64,7 +65,8 @@ class AttributeClassifier(nn.Module):
         for name, classes in attributes.items():
             if not isinstance(classes, int) or classes == 1 or classes < 0:
                 raise ValueError(
-                    f"attribute {name!r}: number of classes must be 0 (continuous) or >= 2, got {classes!r}"
+                    f"attribute {name!r}: number of classes must be 0 (continuous) or >= 2, "
+                    f"got {classes!r}"
                 )
         if not isinstance(image_size, int) or image_size < 16 or image_size & (image_size - 1):
             raise ValueError(f"image_size must be a power of two >= 16, got {image_size!r}")
@@ -103,17 +105,25 @@ class AttributeClassifier(nn.Module):
         if not isinstance(x, torch.Tensor) or x.dim() != 4 or tuple(x.shape[1:]) != expected:
             got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
             raise ValueError(
-                f"AttributeClassifier expects images (B, {', '.join(map(str, expected))}) in [-1, 1], "
-                f"got {got}. Resize with torch.nn.functional.interpolate(x, size={self.image_size})."
+                f"AttributeClassifier expects images (B, {', '.join(map(str, expected))}) "
+                f"in [-1, 1], got {got}. "
+                f"Resize with torch.nn.functional.interpolate(x, size={self.image_size})."
             )
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """The penultimate embedding (B, feature_dim): the course's feature extractor for FID/KID."""
+        """The penultimate embedding (B, feature_dim).
+
+        The course's feature extractor for FID/KID.
+        """
         self._check(x)
         return self.embed(self.body(x))  # (B, F)
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        """``{name: (B,) value}`` for continuous attributes, ``{name: (B, k) logits}`` for categorical."""
+        """Outputs by attribute name.
+
+        ``{name: (B,) value}`` for continuous attributes, ``{name: (B, k) logits}`` for
+        categorical.
+        """
         h = self.features(x)
         out = {}
         if self.regress is not None:
@@ -124,7 +134,10 @@ class AttributeClassifier(nn.Module):
 
     @torch.no_grad()
     def predict(self, x: torch.Tensor) -> torch.Tensor:
-        """Predicted attributes (B, A) in ``attribute_names`` order: values, or class indices as floats."""
+        """Predicted attributes (B, A) in ``attribute_names`` order.
+
+        Values, or class indices as floats.
+        """
         out = self(x)
         cols = [
             out[n].clamp(0, 1) if n in self.continuous else out[n].argmax(1).float()
@@ -133,14 +146,15 @@ class AttributeClassifier(nn.Module):
         return torch.stack(cols, dim=1)
 
     def loss(self, x: torch.Tensor, attributes: torch.Tensor) -> tuple[torch.Tensor, dict]:
-        """Training loss: mean of MSE per continuous attribute and cross-entropy per categorical one.
+        """Training loss: mean of MSE per continuous and cross-entropy per categorical attribute.
 
         ``attributes`` is (B, A) in ``attribute_names`` order (class indices stored as floats).
         Returns ``(loss, {name: its term})``.
         """
         if attributes.dim() != 2 or attributes.shape[1] != len(self.attribute_names):
             raise ValueError(
-                f"attributes must be (B, {len(self.attribute_names)}) in the order {self.attribute_names}, "
+                f"attributes must be (B, {len(self.attribute_names)}) "
+                f"in the order {self.attribute_names}, "
                 f"got {tuple(attributes.shape)}"
             )
         out = self(x)

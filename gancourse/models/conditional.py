@@ -31,7 +31,8 @@ from .dcgan import Discriminator, Generator
 def _check_classes(classes, who: str) -> dict:
     if not isinstance(classes, dict) or not classes:
         raise ValueError(
-            f"{who}: classes must be a non-empty dict {{attribute name: number of classes}}, got {classes!r}"
+            f"{who}: classes must be a non-empty dict {{attribute name: number of classes}}, "
+            f"got {classes!r}"
         )
     for name, k in classes.items():
         if not isinstance(k, int) or k < 2:
@@ -44,7 +45,8 @@ def _check_labels(labels, classes: dict, who: str) -> torch.Tensor:
     if not isinstance(labels, torch.Tensor) or labels.dim() != 2 or labels.shape[1] != len(names):
         got = tuple(labels.shape) if isinstance(labels, torch.Tensor) else type(labels).__name__
         raise ValueError(
-            f"{who}: labels must be a (B, {len(names)}) tensor of class indices for {names}, got {got}. "
+            f"{who}: labels must be a (B, {len(names)}) tensor of class indices for {names}, "
+            f"got {got}. "
             "Make them with random_labels(n) or labels_from_attributes(attributes)."
         )
     labels = labels.long()
@@ -59,7 +61,10 @@ def _check_labels(labels, classes: dict, who: str) -> torch.Tensor:
 
 
 class ConditionalGenerator(nn.Module):
-    """``G(z, labels) -> images (B, channels, S, S)``; ``labels`` (B, m) index the classes of each attribute."""
+    """``G(z, labels) -> images (B, channels, S, S)``.
+
+    ``labels`` (B, m) index the classes of each attribute.
+    """
 
     def __init__(
         self,
@@ -110,7 +115,8 @@ class ConditionalGenerator(nn.Module):
         labels = _check_labels(labels, self.classes, "ConditionalGenerator")
         if labels.shape[0] != z.shape[0]:
             raise ValueError(
-                f"z has {z.shape[0]} rows but labels have {labels.shape[0]}: one label row per latent"
+                f"z has {z.shape[0]} rows but labels have {labels.shape[0]}: "
+                "one label row per latent"
             )
         h = torch.cat([z, self.embed(labels)], dim=1)  # (B, z_dim + m * embed_dim)
         return self.body(h)  # (B, C, S, S)
@@ -122,14 +128,19 @@ class ConditionalGenerator(nn.Module):
         return torch.stack(cols, dim=1).to(device)
 
     def labels_from_attributes(self, attributes: torch.Tensor) -> torch.Tensor:
-        """Pick this model's categorical columns from a faces attribute tensor (n, A) -> (n, m) long."""
+        """Pick this model's categorical columns from a faces attribute tensor.
+
+        (n, A) -> (n, m) long.
+        """
         from gancourse.data import faces
 
         columns = [faces.ATTRIBUTE_NAMES.index(n) for n in self.class_names]
         return attributes[:, columns].round().long()
 
     def labels(self, n: int = 1, **chosen) -> torch.Tensor:
-        """(n, m) labels with every attribute at class 0 except the ``chosen`` ones, by index or class name.
+        """(n, m) labels with every attribute at class 0 except the ``chosen`` ones.
+
+        The ``chosen`` ones are given by index or class name.
 
         ``G.labels(4, glasses=1, hair_color="red")``
         """
@@ -143,7 +154,8 @@ class ConditionalGenerator(nn.Module):
             row.append(int(value))
         if chosen:
             raise ValueError(
-                f"unknown attribute(s) {sorted(chosen)}; this generator is conditioned on {self.class_names}"
+                f"unknown attribute(s) {sorted(chosen)}; "
+                f"this generator is conditioned on {self.class_names}"
             )
         return _check_labels(torch.tensor([row] * n), self.classes, "labels").to(
             self.embeddings[self.class_names[0]].weight.device
@@ -151,7 +163,10 @@ class ConditionalGenerator(nn.Module):
 
 
 class ProjectionDiscriminator(nn.Module):
-    """``D(x, labels) -> logits (B,)``: DCGAN features with spectral norm, plus one projection per attribute."""
+    """``D(x, labels) -> logits (B,)``.
+
+    DCGAN features with spectral norm, plus one projection per attribute.
+    """
 
     def __init__(
         self, image_size: int = 64, channels: int = 3, width: int = 32, classes: dict | None = None

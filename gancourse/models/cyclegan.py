@@ -24,7 +24,10 @@ from gancourse.models.pix2pix import PatchDiscriminator, UNetGenerator
 
 
 class CycleGAN(nn.Module):
-    """Both generators: ``G_ab`` (photo -> painting) and ``G_ba`` (painting -> photo). ``forward = G_ab``."""
+    """Both generators: ``G_ab`` (photo -> painting) and ``G_ba`` (painting -> photo).
+
+    ``forward = G_ab``.
+    """
 
     def __init__(self, width: int = 32, depth: int = 3):
         super().__init__()
@@ -45,7 +48,8 @@ def cycle_loss(real: torch.Tensor, reconstructed: torch.Tensor) -> torch.Tensor:
     """``|F(G(a)) - a|_1``: compare the round trip with the *original* input."""
     if real.shape != reconstructed.shape:
         raise ValueError(
-            f"real {tuple(real.shape)} and reconstructed {tuple(reconstructed.shape)} differ in shape"
+            f"real {tuple(real.shape)} and reconstructed {tuple(reconstructed.shape)} "
+            "differ in shape"
         )
     return F.l1_loss(reconstructed, real)
 
@@ -104,7 +108,10 @@ def train_step(
     lambda_cyc: float = 10.0,
     lambda_id: float = 5.0,
 ) -> dict:
-    """One CycleGAN step on unpaired batches a (photos) and b (paintings): generators, then both Ds."""
+    """One CycleGAN step on unpaired batches a (photos) and b (paintings).
+
+    Updates the generators, then both Ds.
+    """
     for p in list(D_a.parameters()) + list(D_b.parameters()):
         p.requires_grad_(False)
     g_loss, terms, (fake_b, fake_a) = generator_loss(model, D_a, D_b, a, b, lambda_cyc, lambda_id)

@@ -32,7 +32,8 @@ from torch.nn.utils.parametrizations import spectral_norm as _sn
 def _check_size(image_size: int, who: str) -> int:
     if not isinstance(image_size, int) or image_size < 16 or image_size & (image_size - 1):
         raise ValueError(
-            f"{who}: image_size must be a power of two >= 16 (16, 32, 64, 128, ...), got {image_size!r}. "
+            f"{who}: image_size must be a power of two >= 16 (16, 32, 64, 128, ...), "
+            f"got {image_size!r}. "
             "Resize your images (e.g. torchvision.transforms.v2.Resize) to such a size."
         )
     return image_size.bit_length() - 1  # k with image_size == 2**k
@@ -69,7 +70,10 @@ def block_shapes(model: nn.Module, x: torch.Tensor) -> list[tuple[int, ...]]:
 
 
 class Generator(nn.Module):
-    """DCGAN generator ``G: z (B, z_dim) -> images (B, channels, image_size, image_size)`` in [-1, 1]."""
+    """DCGAN generator.
+
+    ``G: z (B, z_dim) -> images (B, channels, image_size, image_size)`` in [-1, 1].
+    """
 
     def __init__(self, z_dim: int = 64, image_size: int = 32, channels: int = 3, width: int = 64):
         super().__init__()
@@ -113,14 +117,18 @@ class Generator(nn.Module):
             z = z.flatten(1)
         if z.dim() != 2 or z.shape[1] != self.z_dim:
             raise ValueError(
-                f"Generator expects a latent z of shape (B, {self.z_dim}) (or (B, {self.z_dim}, 1, 1)), "
+                f"Generator expects a latent z of shape (B, {self.z_dim}) "
+                f"(or (B, {self.z_dim}, 1, 1)), "
                 f"got {tuple(z.shape)}. This generator was built with z_dim={self.z_dim}: "
                 f"use torch.randn(batch, {self.z_dim})."
             )
         return self.blocks(z[:, :, None, None])  # (B, channels, S, S)
 
     def shapes(self, batch: int = 1) -> list[tuple[int, ...]]:
-        """Output shape of every block, e.g. [(1, 256, 4, 4), (1, 128, 8, 8), ..., (1, 3, 32, 32)]."""
+        """Output shape of every block.
+
+        E.g. [(1, 256, 4, 4), (1, 128, 8, 8), ..., (1, 3, 32, 32)].
+        """
         x = torch.zeros(batch, self.z_dim, 1, 1, device=next(self.parameters()).device)
         return block_shapes(self, x)
 
@@ -176,7 +184,8 @@ class Discriminator(nn.Module):
         expected = (self.channels, self.image_size, self.image_size)
         if not isinstance(x, torch.Tensor):
             raise TypeError(
-                f"Discriminator expects images (B, {', '.join(map(str, expected))}), got {type(x).__name__}"
+                f"Discriminator expects images (B, {', '.join(map(str, expected))}), "
+                f"got {type(x).__name__}"
             )
         if x.dim() != 4 or tuple(x.shape[1:]) != expected:
             hint = ""
@@ -186,7 +195,8 @@ class Discriminator(nn.Module):
                 hint = f" This discriminator was built with channels={self.channels}."
             elif x.dim() == 4:
                 hint = (
-                    f" This discriminator was built with image_size={self.image_size}: resize the images "
+                    f" This discriminator was built with image_size={self.image_size}: "
+                    "resize the images "
                     "or build Discriminator(image_size=...) to match."
                 )
             raise ValueError(
@@ -196,7 +206,10 @@ class Discriminator(nn.Module):
         return self.blocks(x).flatten()  # (B,)
 
     def shapes(self, batch: int = 1) -> list[tuple[int, ...]]:
-        """Output shape of every block, e.g. [(1, 64, 16, 16), (1, 128, 8, 8), (1, 256, 4, 4), (1, 1, 1, 1)]."""
+        """Output shape of every block.
+
+        E.g. [(1, 64, 16, 16), (1, 128, 8, 8), (1, 256, 4, 4), (1, 1, 1, 1)].
+        """
         x = torch.zeros(
             batch,
             self.channels,

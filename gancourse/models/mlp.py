@@ -1,9 +1,9 @@
 """Small MLP generator and discriminator for 2-D toy distributions (lesson 01, 03).
 
 The generator maps a latent ``z`` of shape ``(B, z_dim)`` to points ``(B, out_dim)``; the
-discriminator maps points ``(B, in_dim)`` to one **logit** per point ``(B,)`` (``D(x) = sigmoid(logit)``).
-Each model keeps ``model.config``: the constructor arguments, so ``type(model)(**model.config)``
-rebuilds the same architecture (checkpoints record it).
+discriminator maps points ``(B, in_dim)`` to one **logit** per point ``(B,)``
+(``D(x) = sigmoid(logit)``). Each model keeps ``model.config``: the constructor arguments, so
+``type(model)(**model.config)`` rebuilds the same architecture (checkpoints record it).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ def _check_2d(x: torch.Tensor, width: int, what: str, arg: str) -> None:
     if x.dim() != 2 or x.shape[1] != width:
         raise ValueError(
             f"{what} expects {arg} of shape (B, {width}), got {tuple(x.shape)}. "
-            f"Build it with torch.randn(batch, {width}) (this model was made with {arg.split()[0]}_dim={width})."
+            f"Build it with torch.randn(batch, {width}) "
+            f"(this model was made with {arg.split()[0]}_dim={width})."
         )
 
 

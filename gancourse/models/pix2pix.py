@@ -49,7 +49,10 @@ def _up(cin, cout):
 
 
 class UNetGenerator(nn.Module):
-    """U-Net ``G: (B, 3, H, W) -> (B, 3, H, W)`` in [-1, 1]; H and W must be multiples of 2**depth."""
+    """U-Net ``G: (B, 3, H, W) -> (B, 3, H, W)`` in [-1, 1].
+
+    H and W must be multiples of 2**depth.
+    """
 
     def __init__(self, width: int = 32, depth: int = 4):
         super().__init__()
@@ -131,7 +134,10 @@ def discriminator_loss(d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tens
 def generator_loss(
     d_fake: torch.Tensor, fake: torch.Tensor, target: torch.Tensor, l1_weight: float = 100.0
 ) -> tuple[torch.Tensor, dict]:
-    """pix2pix generator loss ``BCE(D(x, G(x)), 1) + lambda |G(x) - y|_1``; returns (loss, terms)."""
+    """pix2pix generator loss ``BCE(D(x, G(x)), 1) + lambda |G(x) - y|_1``.
+
+    Returns (loss, terms).
+    """
     if fake.shape != target.shape:
         raise ValueError(
             f"fake {tuple(fake.shape)} and target {tuple(target.shape)} must have the same shape"

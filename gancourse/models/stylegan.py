@@ -32,7 +32,8 @@ Layers for ``image_size = 32`` (``layer`` = index into ``ws``)::
     upsample x2         -> layer 3 conv, layer 4 conv              (B, C16, 16, 16)
     upsample x2         -> layer 5 conv, layer 6 conv, toRGB(w_6)  (B, 3, 32, 32)
 
-Each conv: modulated 3x3 conv, optional per-pixel noise ``+ strength * N(0, 1)``, bias, LeakyReLU(0.2).
+Each conv: modulated 3x3 conv, optional per-pixel noise ``+ strength * N(0, 1)``, bias,
+LeakyReLU(0.2).
 """
 
 from __future__ import annotations
@@ -60,9 +61,9 @@ class MappingNetwork(nn.Module):
             layers += [nn.Linear(d, w_dim), nn.LeakyReLU(0.2)]
             d = w_dim
         self.net = nn.Sequential(*layers)
-        # He init for LeakyReLU(0.2): Var(w) = 2 / ((1 + 0.2^2) fan_in) keeps the signal's scale through
-        # all the layers. PyTorch's default Linear init shrinks it ~3x per layer, so after 4 layers every
-        # z maps to nearly the same w, and the generator collapses to one face.
+        # He init for LeakyReLU(0.2): Var(w) = 2 / ((1 + 0.2^2) fan_in) keeps the signal's scale
+        # through all the layers. PyTorch's default Linear init shrinks it ~3x per layer, so after 4
+        # layers every z maps to nearly the same w, and the generator collapses to one face.
         for m in self.net:
             if isinstance(m, nn.Linear):
                 nn.init.kaiming_normal_(m.weight, a=0.2, nonlinearity="leaky_relu")
@@ -74,7 +75,7 @@ class MappingNetwork(nn.Module):
 
 
 class ModulatedConv(nn.Module):
-    """3x3 conv whose weights are scaled per input channel by the style ``A w``, then demodulated."""
+    """3x3 conv with weights scaled per input channel by the style ``A w``, then demodulated."""
 
     def __init__(self, cin: int, cout: int, w_dim: int, demodulate: bool = True, kernel: int = 3):
         super().__init__()
@@ -247,7 +248,9 @@ class StyleGenerator(nn.Module):
 
 
 def mix_styles(w_a: torch.Tensor, w_b: torch.Tensor, layers, num_layers: int) -> torch.Tensor:
-    """ws (B, num_layers, w_dim) that take ``w_b`` in ``layers`` (a range/list of indices) and ``w_a`` elsewhere.
+    """ws (B, num_layers, w_dim) that take ``w_b`` in ``layers`` and ``w_a`` elsewhere.
+
+    ``layers`` is a range/list of indices.
 
     ``mix_styles(wA, wB, range(3, 7), 7)``: A's coarse styles (layers 0-2), B's finer ones.
     """
@@ -272,7 +275,10 @@ def style_mix(
     psi: float = 1.0,
     noise_seed: int | None = 0,
 ) -> torch.Tensor:
-    """Images with A's styles in layers ``< crossover`` (coarse) and B's from ``crossover`` on (fine)."""
+    """Mix two latents' styles at layer ``crossover``.
+
+    Images with A's styles in layers ``< crossover`` (coarse) and B's from ``crossover`` on (fine).
+    """
     if not 0 <= crossover <= G.num_layers:
         raise ValueError(f"crossover must be in 0..{G.num_layers}, got {crossover}")
     ws = mix_styles(G.map(z_a, psi), G.map(z_b, psi), range(crossover, G.num_layers), G.num_layers)

@@ -1,4 +1,6 @@
-"""Training on several processes with ``torchrun``: data parallelism for :func:`gancourse.train.fit`.
+"""Training on several processes with ``torchrun``.
+
+Data parallelism for :func:`gancourse.train.fit`.
 
 Used in lesson 11 (where to go with more compute). Every zoo recipe can run on N GPUs (or N CPU
 processes, gloo backend) with::

@@ -304,6 +304,29 @@ def fit(
         }
 
     run_step = step or adversarial_step
+    last_good = state.step if resume is not None else None
+
+    def save_if_sound(write: bool = True) -> None:
+        """Write the checkpoint only if every weight and statistic is finite (the one divergence
+        guard that also sees what the losses do not show, e.g. infinite BatchNorm statistics)."""
+        nonlocal last_good
+        bad = ckpt.non_finite(G, D, ema_obj.model if ema_obj is not None else None)
+        if bad:
+            where = (
+                f"the last good checkpoint is {checkpoint} (step {last_good})"
+                if checkpoint is not None and last_good is not None
+                else "no good checkpoint of this run exists"
+            )
+            raise FloatingPointError(
+                f"Training diverged by step {state.step}: {len(bad)} weights or statistics are "
+                f"NaN or inf (e.g. {bad[0]}), so nothing was saved; {where}. Lower the learning "
+                "rates (lr_g/lr_d) or add a stabiliser (spectral_norm, gp_weight, r1_weight), "
+                "then resume from the last good checkpoint or start again."
+            )
+        if write:
+            ckpt.save_state(checkpoint, state)
+            last_good = state.step
+
     bar = None
     if progress and rank == 0 and steps > state.step:
         bar = tqdm(total=steps, initial=state.step, desc="training", leave=True)
@@ -347,7 +370,7 @@ def fit(
                     and (state.step % checkpoint_every == 0)
                     and not state.stopped
                 ):
-                    ckpt.save_state(checkpoint, state)
+                    save_if_sound()
                 if (
                     log is not None
                     and rank == 0
@@ -373,6 +396,5 @@ def fit(
     sync.finish()
     for cb in callbacks:
         call_callback(cb, state, final=True)
-    if checkpoint is not None and rank == 0:
-        ckpt.save_state(checkpoint, state)
+    save_if_sound(write=checkpoint is not None and rank == 0)
     return state

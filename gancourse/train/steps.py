@@ -23,7 +23,8 @@ def loss_fns(loss):
     if isinstance(loss, tuple | list) and len(loss) == 2 and all(callable(f) for f in loss):
         return tuple(loss)
     raise ValueError(
-        f"loss must be a name ({', '.join(_losses.LOSSES)}) or a (d_loss, g_loss) pair, got {loss!r}"
+        f"loss must be a name ({', '.join(_losses.LOSSES)}) or a (d_loss, g_loss) pair, "
+        f"got {loss!r}"
     )
 
 
@@ -110,7 +111,9 @@ def g_step(
     fake: torch.Tensor | None = None,
     amp: bool = False,
 ) -> dict[str, torch.Tensor]:
-    """One generator update. Returns detached tensors ``g_loss`` and ``d_fake_g`` (D(G(z)) seen by G).
+    """One generator update.
+
+    Returns detached tensors ``g_loss`` and ``d_fake_g`` (D(G(z)) seen by G).
 
     ``L_G = g_loss(D(G(z)))``; D's parameters are frozen during the step (no gradient is
     accumulated in D), the gradient flows through D into G. ``fake`` may be the batch already

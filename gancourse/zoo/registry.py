@@ -75,8 +75,8 @@ REGISTRY: dict[str, ZooEntry] = {
                 "feature_dim": 128,
             },
             sha256="7c0628efa34a68206616407d3a8456430ab2f7ecf301e7a9c61df4cecb7af490",
-            summary="attribute classifier for 64x64 synthetic faces; its features(x) is the course's "
-            "metric embedding",
+            summary="attribute classifier for 64x64 synthetic faces; "
+            "its features(x) is the course's metric embedding",
             kind="classifier",
         ),
         ZooEntry(
@@ -99,8 +99,8 @@ REGISTRY: dict[str, ZooEntry] = {
                 "embed_dim": 16,
             },
             sha256="5f1fdfdb08b7884bde72e0932daa1743070f6808859483dbfc1c0c19491b0c3e",
-            summary="conditional DCGAN (projection discriminator) on 64x64 faces, conditioned on the "
-            "categorical attributes",
+            summary="conditional DCGAN (projection discriminator) on 64x64 faces, "
+            "conditioned on the categorical attributes",
             kind="conditional_generator",
         ),
         ZooEntry(
@@ -134,8 +134,8 @@ REGISTRY: dict[str, ZooEntry] = {
             architecture="gancourse.models.adain:AdaINStylizer",
             config={"width": 32, "seed": 0},
             sha256="97c2d346a22e7ae3548d2231bf62787d4d9b2a023e8281b056dbfaf035647601",
-            summary="AdaIN stylizer: fixed random multi-scale encoder (no download) + decoder trained "
-            "by the project",
+            summary="AdaIN stylizer: fixed random multi-scale encoder (no download) + "
+            "decoder trained by the project",
             kind="stylizer",
             dataset="photos and styles",
         ),

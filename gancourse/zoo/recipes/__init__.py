@@ -99,7 +99,9 @@ def train(
     max_minutes: float | None = None,
     log=log,
 ) -> dict | None:
-    """Train zoo model ``name``, measure it, write ``NAME.safetensors`` and ``NAME.json`` in ``out``.
+    """Train zoo model ``name``, measure it, write ``NAME.safetensors`` and ``NAME.json``.
+
+    The files go in ``out``.
 
     ``out`` may not be the package's own ``zoo_weights`` folder (that would overwrite a shipped
     file whose sha256 is pinned). ``max_minutes`` caps the training time. Under ``torchrun`` only
