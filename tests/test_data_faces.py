@@ -10,7 +10,7 @@ def test_attribute_table_is_consistent():
     assert faces.ATTRIBUTE_NAMES == tuple(faces.ATTRIBUTES)
     assert len(faces.ATTRIBUTE_NAMES) >= 8
     for spec in faces.ATTRIBUTES.values():
-        assert spec["kind"] in {"continuous", "categorical"} and spec.kind == spec["kind"]
+        assert spec.kind in {"continuous", "categorical"}
         if spec.kind == "categorical":
             assert spec.num_classes >= 2 and len(set(spec.classes)) == spec.num_classes
         else:

@@ -43,10 +43,7 @@ from ._threads import single_thread
 
 @dataclass(frozen=True)
 class AttributeSpec:
-    """What one attribute means: ``kind`` is 'continuous' (value in ``range``) or 'categorical'.
-
-    Works both as an object (``spec.kind``) and as a mapping (``spec["kind"]``).
-    """
+    """What one attribute means: ``kind`` is 'continuous' (value in ``range``) or 'categorical'."""
 
     name: str
     kind: str
@@ -60,12 +57,6 @@ class AttributeSpec:
     @property
     def num_classes(self) -> int:
         return len(self.classes)
-
-    def __getitem__(self, key: str):
-        return getattr(self, key)
-
-    def keys(self):
-        return ("name", "kind", "description", "range", "classes", "low", "high", "default")
 
 
 ATTRIBUTES: dict[str, AttributeSpec] = {

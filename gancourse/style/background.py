@@ -24,15 +24,6 @@ import torch.nn.functional as F
 from gancourse.editing import check_mask
 from gancourse.style.transfer import prepare_photo
 
-__all__ = [
-    "OUTLINES",
-    "blend_background",
-    "feather",
-    "foreground_mask",
-    "outline_mask",
-    "photo_mask",
-]
-
 
 def photo_mask(mask, photo: torch.Tensor) -> torch.Tensor:
     """A mask for ``photo`` -> float (1, H, W) in [0, 1] (1 = foreground).

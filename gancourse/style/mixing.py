@@ -26,22 +26,6 @@ from torch import nn
 
 from gancourse.models.stylegan import mix_styles
 
-__all__ = [
-    "COARSE_ATTRIBUTES",
-    "COLOUR_ATTRIBUTES",
-    "REPORT_SEED",
-    "SELECTION_SEED",
-    "attribute_from",
-    "default_crossover",
-    "mixing_images",
-    "mixing_images_at",
-    "mixing_rate",
-    "mixing_report",
-    "read_attributes",
-    "score_mixes",
-    "selection_rates",
-]
-
 COARSE_ATTRIBUTES = ("hair_style", "head_tilt", "glasses")
 COLOUR_ATTRIBUTES = ("skin_tone", "hair_color", "background")
 

@@ -29,19 +29,9 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
-from gancourse.models.adain import EPS, adain, check_features, mean_std
-
-__all__ = [
-    "EPS",
-    "adain",
-    "check_features",
-    "content_distance",
-    "gram_distance",
-    "gram_matrix",
-    "mean_std",
-    "structure_distance",
-    "style_distance",
-]
+from gancourse.models.adain import EPS as EPS  # re-exported
+from gancourse.models.adain import adain as adain  # re-exported (lesson 08 derives it)
+from gancourse.models.adain import check_features, mean_std
 
 
 def gram_matrix(features: torch.Tensor) -> torch.Tensor:

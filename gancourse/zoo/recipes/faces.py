@@ -63,25 +63,15 @@ def train_face_classifier(run: Run):
     return model.eval(), trained(state, train_images=n_train)
 
 
-def _unconditional(run: Run, train_u8: torch.Tensor):
-    """DCGAN: Adam, EMA of G (with warm-up), BatchNorm statistics recomputed for the EMA weights.
-
-    D is narrower than G (``d_width``): on a CPU, D's passes per step cost more than G's one,
-    and a narrower D also keeps it from overpowering G early on.
-    """
+def _adversarial(run: Run, G, D, data, labels: bool = False):
+    """Train G against D through ``fit`` with the recipe's loss, Adam and EMA (with warm-up), then
+    recompute the EMA generator's BatchNorm statistics for its averaged weights."""
     s = run.settings
-    G = run.entry.build()
-    cfg = G.config
-    D = Discriminator(
-        image_size=cfg["image_size"],
-        channels=cfg["channels"],
-        width=s["d_width"],
-        spectral_norm=s["spectral_norm"],
-    )
     state = run.fit(
         G,
         D,
-        batch_source(train_u8, seed=run.seed + 1),
+        data,
+        labels=labels,
         loss=s["loss"],
         lr_g=s["lr"],
         lr_d=s["lr"],
@@ -89,14 +79,29 @@ def _unconditional(run: Run, train_u8: torch.Tensor):
         ema=s["ema"],
         ema_warmup=True,
     )
-    G_ema = state.G_ema
+    G_ema, z_dim = state.G_ema, G.config["z_dim"]
     z_gen = torch.Generator().manual_seed(run.seed + 3)
-    recalibrate_batchnorm(
-        G_ema,
-        lambda: (torch.randn(256, cfg["z_dim"], generator=z_gen).to(run.device),),
-        s["batchnorm_batches"],
+
+    def inputs():
+        z = torch.randn(256, z_dim, generator=z_gen).to(run.device)
+        return (z, G_ema.random_labels(256, generator=z_gen).to(run.device)) if labels else (z,)
+
+    recalibrate_batchnorm(G_ema, inputs, s["batchnorm_batches"])
+    return G_ema.eval(), state
+
+
+def _unconditional(run: Run, train_u8: torch.Tensor):
+    """DCGAN. D is narrower than G (``d_width``): on a CPU, D's passes per step cost more than
+    G's one, and a narrower D also keeps it from overpowering G early on."""
+    s, G = run.settings, run.entry.build()
+    D = Discriminator(
+        image_size=G.config["image_size"],
+        channels=G.config["channels"],
+        width=s["d_width"],
+        spectral_norm=s["spectral_norm"],
     )
-    return G_ema.eval(), trained(state, discriminator=D.config, train_images=len(train_u8))
+    G_ema, state = _adversarial(run, G, D, batch_source(train_u8, seed=run.seed + 1))
+    return G_ema, trained(state, discriminator=D.config, train_images=len(train_u8))
 
 
 def train_faces_dcgan(run: Run):
@@ -114,8 +119,7 @@ def train_digits_dcgan(run: Run):
 def train_faces_cgan(run: Run):
     """Conditional DCGAN with a projection discriminator (Miyato & Koyama, 2018), hinge loss,
     EMA; the fakes of a step use the real batch's labels."""
-    s = run.settings
-    G = run.entry.build()
+    s, G = run.settings, run.entry.build()
     cfg = G.config
     D = ProjectionDiscriminator(
         image_size=cfg["image_size"],
@@ -127,29 +131,9 @@ def train_faces_cgan(run: Run):
     run.log(f"rendering {n_train} training faces at {cfg['image_size']} px")
     faces_u8, attributes = face_set(n_train, cfg["image_size"], seed=run.seed)
     labels = G.labels_from_attributes(attributes)  # (n, m) long
-    state = run.fit(
-        G,
-        D,
-        batch_source(faces_u8, labels, seed=run.seed + 1),
-        labels=True,
-        loss=s["loss"],
-        lr_g=s["lr"],
-        lr_d=s["lr"],
-        betas=tuple(s["betas"]),
-        ema=s["ema"],
-        ema_warmup=True,
-    )
-    G_ema = state.G_ema
-    z_gen = torch.Generator().manual_seed(run.seed + 3)
-    recalibrate_batchnorm(
-        G_ema,
-        lambda: (
-            torch.randn(256, cfg["z_dim"], generator=z_gen).to(run.device),
-            G_ema.random_labels(256, generator=z_gen).to(run.device),
-        ),
-        s["batchnorm_batches"],
-    )
-    return G_ema.eval(), trained(state, discriminator=D.config, train_images=n_train)
+    data = batch_source(faces_u8, labels, seed=run.seed + 1)
+    G_ema, state = _adversarial(run, G, D, data, labels=True)
+    return G_ema, trained(state, discriminator=D.config, train_images=n_train)
 
 
 FACES = "synthetic faces (gancourse.data.faces), 64x64, attributes from sample_attributes(seed)"

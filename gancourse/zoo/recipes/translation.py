@@ -52,13 +52,7 @@ def train_cyclegan(run: Run):
     opt_d = torch.optim.Adam(
         [*D_a.parameters(), *D_b.parameters()], lr=s["lr"], betas=tuple(s["betas"])
     )
-    crops = torch.Generator().manual_seed(run.seed + 1)
-
-    def unpaired(n):
-        return (
-            pools.random_crops(domain_a, n, s["crop"], crops),
-            pools.random_crops(domain_b, n, s["crop"], crops),
-        )
+    unpaired = _crops_of(domain_a, domain_b, s["crop"], run.seed + 1)
 
     def step(state, batch):
         a, b = (t.to(run.device) for t in batch)
@@ -96,13 +90,7 @@ def train_adain(run: Run):
     style_images = pools.style_pool(256)
     run.log(f"{len(contents)} content images, {len(style_images)} style images")
     opt = torch.optim.Adam(model.decoder.parameters(), lr=s["lr"])
-    crops = torch.Generator().manual_seed(run.seed + 1)
-
-    def content_and_style(n):
-        return (
-            pools.random_crops(contents, n, s["crop"], crops),
-            pools.random_crops(style_images, n, s["crop"], crops),
-        )
+    content_and_style = _crops_of(contents, style_images, s["crop"], run.seed + 1)
 
     def step(state, batch):
         c, st = (t.to(run.device) for t in batch)
@@ -116,6 +104,15 @@ def train_adain(run: Run):
         model, None, content_and_style, step=step, opt_g=opt, ema=None, lr_schedule=cosine_lr
     )
     return model.eval(), trained(state, final_terms=_last(state))
+
+
+def _crops_of(pool_a: torch.Tensor, pool_b: torch.Tensor, crop: int, seed: int):
+    """A callable ``data(n)`` -> (n random crops of ``pool_a``, n of ``pool_b``), not paired."""
+    generator = torch.Generator().manual_seed(seed)
+    return lambda n: (
+        pools.random_crops(pool_a, n, crop, generator),
+        pools.random_crops(pool_b, n, crop, generator),
+    )
 
 
 def _last(state) -> dict:
