@@ -30,6 +30,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
+from gancourse import runtime
+from gancourse.models.dcgan import Discriminator, Generator
+from gancourse.train import d_step, g_step
+
 
 def _sync(device: torch.device) -> None:
     if device.type == "cuda":
@@ -84,9 +88,6 @@ def measure_one(
     wall time per *image* of ``G(z)`` in eval mode without gradients, and the ``_cpu_`` twins the
     CPU time of this process (see :func:`time_call`).
     """
-    from gancourse import runtime
-    from gancourse.models.dcgan import Discriminator, Generator
-    from gancourse.train import d_step, g_step
 
     if batch_size < 2:
         raise ValueError(f"batch_size must be >= 2 (BatchNorm needs it), got {batch_size}")

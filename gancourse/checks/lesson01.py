@@ -7,6 +7,8 @@ import copy
 import torch
 import torch.nn.functional as F
 
+from gancourse.models import MLPDiscriminator, MLPGenerator
+
 from ._core import CheckFailed, passed, run_learner
 
 
@@ -55,7 +57,6 @@ def check_optimal_discriminator(optimal_discriminator) -> bool:
 
 
 def _setup(seed=0):
-    from gancourse.models import MLPDiscriminator, MLPGenerator
 
     torch.manual_seed(seed)
     G, D = MLPGenerator(z_dim=4, hidden=16, depth=2), MLPDiscriminator(hidden=16, depth=2)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from gancourse.models import MLPDiscriminator
+
 from ._core import CheckFailed, passed, run_learner
 
 REAL = torch.tensor([-3.0, -0.5, 0.0, 0.7, 2.5, 1.4])
@@ -111,7 +113,6 @@ def check_d_loss_hinge(d_loss_hinge) -> bool:
 
 
 def _gp_setup():
-    from gancourse.models import MLPDiscriminator
 
     torch.manual_seed(0)
     D = MLPDiscriminator(hidden=16, depth=2)

@@ -20,6 +20,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from gancourse.models import Discriminator, Generator
+
 from ._core import CheckFailed, passed, run_learner
 
 CIN, COUT, SIZE = 16, 8, 8  # the check's block: (2, 16, 8, 8) -> (2, 8, 16, 16)
@@ -167,7 +169,6 @@ def check_up_block(up_block) -> bool:
 
 def _init_model() -> nn.ModuleDict:
     """A small DCGAN pair with PyTorch's *default* init (Kaiming-uniform convs, BatchNorm γ = 1)."""
-    from gancourse.models import Discriminator, Generator
 
     torch.manual_seed(0)
     model = nn.ModuleDict(

@@ -17,6 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gancourse.models.conditional import ProjectionDiscriminator
+
 from ._core import CheckFailed, passed, run_learner
 
 
@@ -203,8 +205,6 @@ def check_projection_logits(projection_logits) -> bool:
             "labels: compute them from psi and embedding directly.",
             mistake="no gradient",
         )
-
-    from gancourse.models.conditional import ProjectionDiscriminator
 
     torch.manual_seed(0)
     D = ProjectionDiscriminator(image_size=16, channels=3, width=8, classes={"glasses": 2}).eval()

@@ -25,6 +25,8 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
+from gancourse.data import faces
+
 from .dcgan import Discriminator, Generator
 
 
@@ -132,8 +134,6 @@ class ConditionalGenerator(nn.Module):
 
         (n, A) -> (n, m) long.
         """
-        from gancourse.data import faces
-
         columns = [faces.ATTRIBUTE_NAMES.index(n) for n in self.class_names]
         return attributes[:, columns].round().long()
 
@@ -144,8 +144,6 @@ class ConditionalGenerator(nn.Module):
 
         ``G.labels(4, glasses=1, hair_color="red")``
         """
-        from gancourse.data import faces
-
         row = []
         for name in self.class_names:
             value = chosen.pop(name, 0)
