@@ -12,8 +12,13 @@ region replaced by a stub at the same indentation::
     # YOUR CODE HERE
     raise NotImplementedError()
 
-Markdown answers become ``YOUR ANSWER HERE``. Outputs and execution counts are removed.
-This is a small equivalent of nbgrader's preprocessor that needs no nbgrader database.
+Markdown answers become ``YOUR ANSWER HERE``. Outputs and execution counts are removed. Nothing
+else that could hold an answer survives either: HTML comments in markdown, the attachments of a
+cell that had a solution, and the widget state saved in the notebook's metadata. A line that
+looks like a marker but is not exactly one (``#### BEGIN SOLUTION``, ``### begin solution``,
+``### END SOLUTION  # done``) is an error, because it would leave the answer in the copy.
+This is a small equivalent of nbgrader's preprocessor that needs no nbgrader database. Lesson 00
+explains how the exercises work.
 
 Command line: ``python -m gancourse.exercises [--check] [SOURCE_DIR OUT_DIR]``.
 """
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import re
 import sys
 from pathlib import Path
 
@@ -31,6 +37,9 @@ BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 CODE_STUB = ["# YOUR CODE HERE", "raise NotImplementedError()"]
 TEXT_STUB = ["YOUR ANSWER HERE"]
+# a line whose words are a marker's, whatever the #s, case and trailing text
+NEAR_MARKER = re.compile(r"^\W*(begin|end)\s+solution\b", re.IGNORECASE)
+HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
 class SolutionMarkerError(ValueError):
@@ -44,6 +53,13 @@ def clear_solution_text(source: str, cell_type: str = "code", where: str = "cell
     inside = False
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
+        if stripped not in (BEGIN, END) and NEAR_MARKER.match(stripped):
+            exact = BEGIN if stripped.lstrip("# ").lower().startswith("begin") else END
+            raise SolutionMarkerError(
+                f"{where}, line {number}: {stripped!r} looks like a solution marker but is not "
+                f"exactly '{exact}' (on a line of its own), so the answer would stay in the "
+                "learner copy. Write the marker exactly."
+            )
         if stripped == BEGIN:
             if inside:
                 raise SolutionMarkerError(
@@ -71,10 +87,16 @@ def make_learner_copy(
 ) -> nbformat.NotebookNode:
     """Return the learner copy of a source notebook (solutions cleared, outputs removed)."""
     learner = copy.deepcopy(notebook)
+    learner.metadata.pop("widgets", None)  # saved widget state can show a solution's output
     for index, cell in enumerate(learner.cells):
+        had_solution = BEGIN in cell.source
         cell.source = clear_solution_text(
             cell.source, cell.cell_type, where=f"{name}, cell {index}"
         )
+        if cell.cell_type == "markdown":
+            cell.source = HTML_COMMENT.sub("", cell.source)
+        if had_solution:
+            cell.pop("attachments", None)
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None

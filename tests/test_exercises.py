@@ -132,3 +132,51 @@ def test_blank_copy_fails_every_check_with_a_hint(source):
             assert not errors, (
                 f"cell {index} (not a check) failed on the blank copy: {errors[0].evalue}"
             )
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "#### BEGIN SOLUTION",
+        "## BEGIN SOLUTION",
+        "### begin solution",
+        "### BEGIN SOLUTION  # the answer",
+        "# BEGIN  SOLUTION",
+        "### END SOLUTION # done",
+        "### End Solution",
+    ],
+)
+def test_a_near_miss_marker_is_an_error_not_a_leak(line):
+    source = f"def f(x):\n    {line}\n    return x + 1\n    ### END SOLUTION\n"
+    if "END" in line.upper():
+        source = "def f(x):\n    ### BEGIN SOLUTION\n    return x + 1\n    " + line + "\n"
+    with pytest.raises(exercises.SolutionMarkerError, match="looks like a solution marker"):
+        exercises.clear_solution_text(source, where="ex.ipynb, cell 3")
+
+
+def test_prose_about_markers_is_not_mistaken_for_one():
+    text = "Solutions sit between `### BEGIN SOLUTION` and `### END SOLUTION` lines."
+    assert exercises.clear_solution_text(text, "markdown") == text
+
+
+def test_answers_hidden_in_comments_attachments_and_widget_state_are_stripped():
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["widgets"] = {
+        "application/vnd.jupyter.widget-state+json": {"state": {"x": "secret-4217"}}
+    }
+    answer = nbformat.v4.new_markdown_cell(
+        "Why?\n### BEGIN SOLUTION\nBecause of ![](attachment:answer.png)\n### END SOLUTION"
+    )
+    answer.attachments = {"answer.png": {"image/png": "iVBORw0KGgo="}}
+    hint = nbformat.v4.new_markdown_cell("Think about D.<!-- answer: the logits saturate -->")
+    kept = nbformat.v4.new_markdown_cell("A figure: ![](attachment:fig.png)")
+    kept.attachments = {"fig.png": {"image/png": "iVBORw0KGgo="}}
+    code = nbformat.v4.new_code_cell("x = 1\n### BEGIN SOLUTION\ny = 2\n### END SOLUTION")
+    nb.cells = [answer, hint, kept, code, nbformat.v4.new_code_cell("print(x)")]
+    learner = exercises.make_learner_copy(nb)
+    text = nbformat.writes(learner)
+    for leak in ("secret-4217", "the logits saturate", "answer.png", "Because", "y = 2"):
+        assert leak not in text, f"{leak!r} reached the learner copy"
+    assert "widgets" not in learner.metadata
+    assert learner.cells[2].attachments == kept.attachments, "a plain figure's attachment stays"
+    assert learner.cells[1].source == "Think about D."
