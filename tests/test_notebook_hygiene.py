@@ -68,3 +68,44 @@ def test_only_the_title_is_a_top_level_heading(path):
                 assert not line.startswith("# "), (
                     f"{path.name} cell {index}: stray '# ' heading: {line[:60]!r}"
                 )
+
+
+def test_the_notebook_run_fails_a_cell_that_shows_an_image_twice(tmp_path):
+    """The repository's conftest.py checks every cell nbval runs: here one cell shows its figure
+    twice (display + the figure as the cell's value) and fails; a cell showing it once passes."""
+    import subprocess
+    import sys
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    setup = "import matplotlib\nmatplotlib.use('module://matplotlib_inline.backend_inline')\n"
+    setup += "import matplotlib.pyplot as plt\nfrom IPython.display import display"
+    twice = "fig = plt.figure(figsize=(1, 1))\nplt.plot([0, 1])\ndisplay(fig)\nfig"
+    once = "fig = plt.figure(figsize=(1, 1))\nplt.plot([0, 2])\nplt.show()"
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in (setup, twice, once)]
+    path = tmp_path / "planted.ipynb"
+    nbformat.write(nb, path)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "conftest",
+            "-p",
+            "no:cacheprovider",
+            "--nbval-lax",
+            "-q",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=300,
+    )
+    assert "1 failed, 2 passed" in result.stdout, result.stdout[-2000:]
+    assert "Cell 1 shows the same image twice" in result.stdout

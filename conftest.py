@@ -1,0 +1,37 @@
+"""pytest configuration for the notebook runs (``pytest --nbval-lax lessons exercises/source``).
+
+nbval executes every cell; this hook then checks what the cell showed: a cell that displays the
+same image twice (a returned Figure echoed after ``display``/``plt.show``) fails, naming the cell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+
+def duplicate_images(outputs) -> int:
+    """How many image outputs repeat an earlier one of the same cell (same PNG/JPEG bytes)."""
+    seen, repeats = set(), 0
+    for out in outputs or ():
+        data = out.get("data", {}) if hasattr(out, "get") else {}
+        for kind in ("image/png", "image/jpeg"):
+            if kind in data:
+                digest = hashlib.sha256(str(data[kind]).encode()).hexdigest()
+                repeats += digest in seen
+                seen.add(digest)
+    return repeats
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    outcome = yield
+    outputs = getattr(item, "test_outputs", None)  # set by nbval for every executed cell
+    if outcome.excinfo is None and outputs and duplicate_images(outputs):
+        outcome.force_exception(
+            AssertionError(
+                f"{item.name} shows the same image twice: a cell that calls display(fig) or "
+                "plt.show() should not also end with the figure (end it with plt.show() or `;`)."
+            )
+        )
