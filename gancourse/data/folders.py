@@ -2,8 +2,13 @@
 
 Nothing downloads. Derived in lesson 02 ("bring your own image folder").
 
-- ``ImageFolderDataset`` / ``image_folder(path, size)``: every picture in a folder as (3, size,
-  size) tensors in [-1, 1], each file checked once when the dataset is made.
+- ``open_image(path)`` / ``to_rgb(pil)``: the one loader of every user picture (a folder's files,
+  ``style.prepare_photo``): EXIF orientation applied, 16-bit and float images scaled to 8 bits,
+  CMYK/YCbCr/palette/grey converted, transparency composited on white, over-large files refused
+  with their name.
+- ``ImageFolderDataset`` / ``image_folder(path, size)``: every picture in a folder (symlinked
+  subfolders followed) as (3, size, size) tensors in [-1, 1], each file checked once when the
+  dataset is made.
 - ``mnist(root)``, ``celeba(root)``: torchvision datasets with ``download=False`` always; a clear
   error says where to put the files when they are missing.
 """
@@ -14,8 +19,9 @@ import os
 import warnings
 from pathlib import Path
 
+import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from torch.utils.data import Dataset
 from torchvision.transforms import v2
 
@@ -43,24 +49,85 @@ class ImageFolderError(ValueError):
     """A folder of images cannot be used as it is; the message says which file and why."""
 
 
-def _open_rgb(path: Path) -> Image.Image:
-    """Open and fully decode one image (catches truncated files), or raise ImageFolderError."""
+def to_rgb(pil: Image.Image, where: str = "the image") -> Image.Image:
+    """Any PIL image as 8-bit RGB.
+
+    - 16-bit grey (``I;16``, ``I``) is divided by 257 (65535 -> 255); a float image (``F``) is
+      read as [0, 1] when its values stay there, else as [0, 255], else scaled by its maximum;
+    - CMYK, YCbCr, palette and grey images are converted by PIL;
+    - transparency (RGBA, LA, a palette's transparent colour) is composited on **white**;
+    - LAB and HSV images are refused: their channels are not red, green and blue.
+    """
+    mode = pil.mode
+    if mode in ("LAB", "HSV"):
+        raise ValueError(
+            f"{where} is in the {mode} colour space; convert it to RGB first "
+            f"(e.g. skimage.color.{mode.lower()}2rgb on its array), it cannot be read as RGB."
+        )
+    if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        values = np.asarray(pil, dtype=np.float64)
+        if mode == "F":
+            top = float(np.nanmax(values)) if values.size else 0.0
+            scale = 255.0 if top <= 1.0 else (1.0 if top <= 255.0 else 255.0 / top)
+        else:
+            scale = 1 / 257 if values.max(initial=0) > 255 or mode.startswith("I;16") else 1.0
+        grey = np.clip(np.nan_to_num(values * scale), 0, 255).round().astype(np.uint8)
+        return Image.fromarray(grey).convert("RGB")
+    if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in pil.info):
+        rgba = pil.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return pil.convert("RGB")
+
+
+def open_image(path) -> Image.Image:
+    """Open, fully decode and orient one picture file as 8-bit RGB (see :func:`to_rgb`).
+
+    Raises :class:`ImageFolderError` naming the file when it is not an image, is damaged
+    (truncated), or is larger than PIL's pixel limit (``PIL.Image.MAX_IMAGE_PIXELS``).
+    """
+    path = Path(path)
     try:
-        with Image.open(path) as pil:
-            pil.load()
-            return pil.convert("RGB")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as pil:
+                pil.load()
+                return to_rgb(ImageOps.exif_transpose(pil), where=f"'{path}'")
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ImageFolderError(
+            f"'{path}' is too large to load safely ({error}). Shrink it first (most photo tools "
+            "can), or raise PIL.Image.MAX_IMAGE_PIXELS if you trust the file; skip_bad=True "
+            "skips it."
+        ) from None
     except UnidentifiedImageError:
         raise ImageFolderError(
             f"'{path}' is not an image PIL can read. Move it out of the folder "
             "(or pass skip_bad=True to skip it with a warning). "
             f"Supported: {', '.join(IMAGE_EXTENSIONS)}."
         ) from None
+    except ValueError as error:  # a colour space that is not RGB
+        raise ImageFolderError(f"{error} (or pass skip_bad=True to skip it)") from None
     except (OSError, SyntaxError) as error:
         raise ImageFolderError(
             f"'{path}' is damaged ({error}); it is probably truncated "
             "(an interrupted copy or download). "
             "Replace or delete it (or pass skip_bad=True to skip it with a warning)."
         ) from None
+
+
+def picture_files(root: Path) -> list[Path]:
+    """Every non-hidden file under ``root``, sorted; symlinked folders are followed, each real
+    folder visited once (a link back up the tree cannot loop)."""
+    seen, files = set(), []
+    for folder, subfolders, names in os.walk(root, followlinks=True):
+        real = os.path.realpath(folder)
+        if real in seen:
+            subfolders[:] = []
+            continue
+        seen.add(real)
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        files += [Path(folder) / n for n in names if not n.startswith(".")]
+    return sorted(p for p in files if p.is_file())
 
 
 class ImageFolderDataset(Dataset):
@@ -94,12 +161,7 @@ class ImageFolderDataset(Dataset):
             raise NotADirectoryError(
                 f"'{self.root}' is a file, not a folder. Pass the folder that holds your pictures."
             )
-        files = sorted(
-            p
-            for p in self.root.rglob("*")
-            if p.is_file()
-            and not any(part.startswith(".") for part in p.relative_to(self.root).parts)
-        )
+        files = picture_files(self.root)
         if not files:
             raise ImageFolderError(
                 f"image folder '{self.root}' is empty. "
@@ -113,7 +175,7 @@ class ImageFolderDataset(Dataset):
                 good.append(path)
                 continue
             try:
-                pil = _open_rgb(path)
+                pil = open_image(path)
             except ImageFolderError as error:
                 if not skip_bad:
                     raise
@@ -142,7 +204,7 @@ class ImageFolderDataset(Dataset):
         if self._cache is not None and index in self._cache:
             pil = self._cache[index]
         else:
-            pil = _open_rgb(self.files[index])
+            pil = open_image(self.files[index])
         return self.transform(pil)
 
     def all(self) -> torch.Tensor:

@@ -4,9 +4,10 @@ Derived in lesson 08 (stylising Grace Hopper with the AdaIN stylizer, and checki
 distance falls and the content-structure distance rises as alpha grows); lesson 09 uses
 :func:`prepare_photo` for the photos whose background it restyles.
 
-- :func:`prepare_photo` accepts what people actually have (a tensor, a NumPy array, a PIL image;
-  uint8 or float; grey, RGB or RGBA; any size) and returns (3, H, W) in [-1, 1], resized so the
-  longer side is at most ``max_size`` (with a note), with H and W multiples of 4.
+- :func:`prepare_photo` accepts what people actually have (a file path, a tensor, a NumPy array,
+  a PIL image in any mode; uint8 or float; grey, RGB or RGBA; any size) and returns (3, H, W) in
+  [-1, 1], resized so the longer side is at most ``max_size`` (with a note), with H and W
+  multiples of 4.
 - :func:`alpha_sweep` stylises at several strengths and measures each output in the stylizer's
   encoder space; :func:`is_monotonic` says whether a curve only goes one way.
 """
@@ -14,12 +15,14 @@ distance falls and the content-structure distance rises as alpha grows); lesson 
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gancourse.data.folders import open_image, to_rgb
 from gancourse.style.statistics import content_distance, structure_distance, style_distance
 
 __all__ = ["MAX_SIZE", "alpha_sweep", "is_monotonic", "prepare_photo"]
@@ -32,6 +35,9 @@ def prepare_photo(
 ) -> torch.Tensor:
     """Any photo -> float (3, H, W) in [-1, 1].
 
+    - a path (``str`` or ``Path``) or a PIL image goes through the course's one picture loader,
+      :func:`gancourse.data.folders.open_image` / ``to_rgb`` (EXIF orientation, 16-bit, CMYK,
+      transparency on white);
     - grey (H, W) or (1, H, W) is repeated to RGB; RGBA is composited on white (the alpha is dropped
       after that) and RGB is kept;
     - uint8 (0..255) is scaled; floats must be in [0, 1] or [-1, 1] (negative values mean [-1, 1]);
@@ -43,8 +49,10 @@ def prepare_photo(
     """
     from PIL import Image
 
+    if isinstance(image, str | Path):
+        image = open_image(image)
     if isinstance(image, Image.Image):
-        image = np.asarray(image.convert("RGBA") if image.mode in ("RGBA", "LA", "P") else image)
+        image = np.array(to_rgb(image, where="the PIL image"))
     if isinstance(image, np.ndarray):
         image = torch.from_numpy(np.ascontiguousarray(image))
     if not isinstance(image, torch.Tensor):
@@ -52,6 +60,8 @@ def prepare_photo(
             f"photo must be a torch.Tensor, NumPy array or PIL image, got {type(image).__name__}"
         )
     x = image.detach().cpu()
+    if x.is_floating_point() and not torch.isfinite(x).all():
+        raise ValueError("the photo holds NaN or inf values; load or compute it again")
     if x.dim() == 4 and x.shape[0] == 1:
         x = x[0]
     if x.dim() == 2:
