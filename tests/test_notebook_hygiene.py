@@ -86,7 +86,8 @@ def test_the_notebook_run_fails_a_cell_that_shows_an_image_twice(tmp_path):
     setup += "import matplotlib.pyplot as plt\nfrom IPython.display import display"
     twice = "fig = plt.figure(figsize=(1, 1))\nplt.plot([0, 1])\ndisplay(fig)\nfig"
     once = "fig = plt.figure(figsize=(1, 1))\nplt.plot([0, 2])\nplt.show()"
-    nb.cells = [nbformat.v4.new_code_cell(s) for s in (setup, twice, once)]
+    quiet = "fig = plt.figure(figsize=(1, 1))\nplt.plot([0, 3])\nfig;"  # Jupyter shows it once
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in (setup, twice, once, quiet)]
     path = tmp_path / "planted.ipynb"
     nbformat.write(nb, path)
     result = subprocess.run(
@@ -107,5 +108,5 @@ def test_the_notebook_run_fails_a_cell_that_shows_an_image_twice(tmp_path):
         cwd=Path(__file__).resolve().parent.parent,
         timeout=300,
     )
-    assert "1 failed, 2 passed" in result.stdout, result.stdout[-2000:]
+    assert "1 failed, 3 passed" in result.stdout, result.stdout[-2000:]
     assert "Cell 1 shows the same image twice" in result.stdout
