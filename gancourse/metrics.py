@@ -30,6 +30,7 @@ inversions, lesson 10's watermarks).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import torch
@@ -121,6 +122,13 @@ def check_images(
         raise ValueError(
             f"{name} must be in [-1, 1] (the course's image range), but they span "
             f"[{lo:.3f}, {hi:.3f}].{hint}"
+        )
+    if lo >= 0 and images.numel() >= 1000:  # no pixel below mid-grey: [0, 1] images, probably
+        warnings.warn(
+            f"{name} span [{lo:.3f}, {hi:.3f}]: no value is negative, as for [0, 1] images. "
+            "The metrics expect [-1, 1] (x * 2 - 1 converts [0, 1]); a score on the wrong range "
+            "means nothing.",
+            stacklevel=3,
         )
     return images
 

@@ -525,3 +525,13 @@ def test_faces_stylegan_keeps_the_snapshot_with_the_best_selection_rate():
     kept = _params(G)
     assert all(torch.equal(kept[k], seen[1][k]) for k in kept)  # step 4's snapshot ...
     assert not all(torch.equal(kept[k], seen[3][k]) for k in kept)  # ... not the last one
+
+
+def test_one_malformed_card_does_not_break_the_list(tiny_zoo, capsys):
+    folder, _ = tiny_zoo
+    (folder / "tiny.json").write_text('{"name": "tiny", "metrics": ')  # cut off mid-write
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "tiny" in out and "unreadable" in out
+    with pytest.raises(zoo.CorruptCheckpointError, match="not valid JSON.*zoo train tiny"):
+        zoo.card("tiny")

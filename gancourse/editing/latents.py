@@ -121,7 +121,14 @@ def slerp(z0: torch.Tensor, z1: torch.Tensor, t, eps: float = 1e-7) -> torch.Ten
             f"z0 and z1 must have the same shape, got {tuple(z0.shape)} and {tuple(z1.shape)}"
         )
     t = _interp_t(t, z0)
-    cos = (normalize(z0) * normalize(z1)).sum(-1, keepdim=True).clamp(-1 + eps, 1 - eps)  # (..., 1)
+    cos = (normalize(z0) * normalize(z1)).sum(-1, keepdim=True)  # (..., 1)
+    if (cos < -1 + 1e-6).any():
+        raise ValueError(
+            "z0 and z1 point in opposite directions: no single great circle joins them, and "
+            "slerp(z, -z) would pass through 0 (a latent the generator never saw). "
+            "Interpolate between other latents, or go through a third one."
+        )
+    cos = cos.clamp(-1 + eps, 1 - eps)
     omega = torch.arccos(cos)
     sin = torch.sin(omega)
     tt = t.view(-1, *([1] * z0.dim())) if t.dim() == 1 else t

@@ -43,3 +43,15 @@ def check_images(images, name: str = "images", min_size: int = 2) -> torch.Tenso
     if not torch.isfinite(images).all():
         raise ValueError(f"{name} contains NaN or inf values")
     return images.float()
+
+
+def check_pixel_range(images: torch.Tensor, name: str = "images") -> torch.Tensor:
+    """For tools that treat values as pixels (JPEG, watermarks): they must be in [-1, 1].
+
+    Spectra take any signal (e.g. a residual), so :func:`check_images` does not ask for this.
+    """
+    lo, hi = images.min().item(), images.max().item()
+    if lo < -1.001 or hi > 1.001:
+        fix = "x / 127.5 - 1 for 0..255 pixels" if hi > 2 else "clamp or rescale them"
+        raise ValueError(f"{name} must be in [-1, 1], got [{lo:.3g}, {hi:.3g}]: {fix}.")
+    return images

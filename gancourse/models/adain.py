@@ -172,6 +172,17 @@ def check_image_batch(x, name: str = "image") -> torch.Tensor:
             f"{name}'s height and width must be multiples of 4 (the encoder halves them twice), "
             f"got {tuple(x.shape[-2:])}; crop or resize it, e.g. prepare_photo(x, size=256)"
         )
+    if not x.is_floating_point():
+        raise TypeError(
+            f"{name} has dtype {x.dtype}; the stylizer takes float images in [-1, 1]. "
+            "gancourse.style.prepare_photo(x) converts uint8 (0..255) photos."
+        )
+    lo, hi = x.min().item(), x.max().item()
+    if not (-1.001 <= lo and hi <= 1.001):  # NaN fails this too
+        raise ValueError(
+            f"{name} must hold finite values in [-1, 1], got [{lo:.3g}, {hi:.3g}]; "
+            "gancourse.style.prepare_photo(x) scales [0, 1] and 0..255 photos."
+        )
     return x.float()
 
 

@@ -88,7 +88,14 @@ def card(name: str, weights_dir: str | Path | None = None) -> dict:
             f"No model card for {name!r} at {path}. Reproduce the checkpoint and its card with: "
             f"{_reproduce(name, None if weights_dir is None else path.parent)}"
         )
-    return json.loads(path.read_text())
+    try:
+        return json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as error:
+        raise CorruptCheckpointError(
+            f"the model card {path} is not valid JSON ({error}). Restore it "
+            "(`git checkout -- gancourse/zoo_weights`) or write it again: "
+            f"{_reproduce(name, None if weights_dir is None else path.parent)}"
+        ) from error
 
 
 def write_card(path: str | Path, card_data: dict) -> None:
@@ -180,5 +187,7 @@ def list_models(weights_dir: str | Path | None = None) -> list[dict]:
                 row["metrics"] = card(name, folder).get("metrics", {})
             except MissingCheckpointError:
                 pass
+            except CorruptCheckpointError as error:  # one bad card must not hide the others
+                row["metrics"] = {"card": f"unreadable ({str(error).split(' (')[0]})"}
         rows.append(row)
     return rows
