@@ -8,11 +8,12 @@ STAMP  := $(VENV)/.installed
 LAB_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: lab test setup chromium exercises format bench clean-venv help
+.PHONY: lab test test-full setup chromium exercises format bench clean-venv help
 
 help:
 	@echo "make lab        set up (first use) and open JupyterLab on lesson 00"
-	@echo "make test       set up (first use) and run everything CI runs (FAST mode)"
+	@echo "make test       set up (first use) and run the tests and every notebook in FAST mode"
+	@echo "make test-full  run every lesson and exercise solution in full mode, as learners do"
 	@echo "make exercises  regenerate learner copies from exercises/source"
 	@echo "make format     format and auto-fix code with ruff"
 	@echo "make bench      run the benchmarks"
@@ -42,6 +43,11 @@ test: $(STAMP) chromium
 	GANCOURSE_FAST=1 $(VENV)/bin/ruff check .
 	GANCOURSE_FAST=1 $(PY) -m pytest -p no:cacheprovider tests $(PYTEST_ARGS)
 	GANCOURSE_FAST=1 $(PY) -m pytest -p no:cacheprovider --nbval-lax lessons exercises/source $(PYTEST_ARGS)
+
+# Every lesson and exercise solution with full settings (no GANCOURSE_FAST), as a learner runs
+# them: about 20 minutes on a 2-core CPU. CI runs it after `make test` (.ci/run).
+test-full: $(STAMP)
+	env -u GANCOURSE_FAST $(PY) -m pytest -p no:cacheprovider --nbval-lax lessons exercises/source $(PYTEST_ARGS)
 
 exercises: $(STAMP)
 	$(PY) -m gancourse.exercises exercises/source exercises

@@ -329,7 +329,9 @@ def fit(
 
     bar = None
     if progress and rank == 0 and steps > state.step:
-        bar = tqdm(total=steps, initial=state.step, desc="training", leave=True)
+        # at most one redraw a second: in a notebook each redraw is a widget message, and thousands
+        # of them overflow the kernel's output queue (a test runner then misses the cell's end)
+        bar = tqdm(total=steps, initial=state.step, desc="training", leave=True, mininterval=1.0)
     start = time.perf_counter()
     postfix_every = max(1, (steps - state.step) // 50)
     for model in models:
@@ -382,7 +384,8 @@ def fit(
                     bar.update(1)
                     if state.step % postfix_every == 0:
                         bar.set_postfix(
-                            {POSTFIX.get(k, k): f"{v:.2f}" for k, v in list(values.items())[:4]}
+                            {POSTFIX.get(k, k): f"{v:.2f}" for k, v in list(values.items())[:4]},
+                            refresh=False,
                         )
                 if state.stopped:
                     if log is not None and rank == 0:
