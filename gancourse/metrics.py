@@ -177,6 +177,8 @@ def _as_features(x, extractor, name):
                 f"{tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__}. "
                 "To compare images, pass extractor=RandomFeatures() (or the course classifier)."
             )
+        if not torch.isfinite(x).all():
+            raise ValueError(f"{name} features hold NaN or inf values")
         return x.double().cpu()
     return extract_features(x, extractor, name=name)
 

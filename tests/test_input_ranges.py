@@ -54,3 +54,29 @@ def test_slerp_between_opposite_latents_is_an_error_not_zero():
         editing.slerp(z, -z, 0.5)
     mid = editing.slerp(z, torch.randn(8), 0.5)
     assert mid.norm() > 0.1
+
+
+def _with_nan(x):
+    x = x.clone()
+    x.view(-1)[0] = float("nan")
+    return x
+
+
+def test_nan_inputs_are_named_not_passed_through():
+    from gancourse.data import faces
+    from gancourse.models.dcgan import Generator
+    from gancourse.style import adain
+
+    with pytest.raises(ValueError, match="mask holds NaN"):
+        editing.check_mask(_with_nan(torch.rand(16, 16)), 16)
+    G = Generator(z_dim=8, image_size=16, channels=3, width=4).eval()
+    with pytest.raises(ValueError, match="image holds NaN"):
+        editing.invert(G, _with_nan(torch.rand(3, 16, 16) * 2 - 1), steps=1)
+    with pytest.raises(ValueError, match="content hold NaN"):
+        adain(_with_nan(torch.rand(1, 4, 8, 8)), torch.rand(1, 4, 8, 8))
+    attrs = faces.sample_attributes(2, 0)
+    with pytest.raises(ValueError, match="attributes hold NaN"):
+        faces.render_faces(_with_nan(attrs), size=32)
+    feats = torch.randn(20, 5)
+    with pytest.raises(ValueError, match="fake features hold NaN"):
+        metrics.precision_recall(feats, _with_nan(feats))

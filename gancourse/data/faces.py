@@ -261,6 +261,8 @@ def _check_attributes(attributes) -> torch.Tensor:
             f"attributes must have shape (n, {NUM_ATTRIBUTES}) with columns {ATTRIBUTE_NAMES}, "
             f"got {tuple(attributes.shape)}"
         )
+    if not torch.isfinite(attributes).all():
+        raise ValueError("attributes hold NaN or inf values; every attribute needs a number")
     return attributes.float()
 
 

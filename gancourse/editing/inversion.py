@@ -85,6 +85,8 @@ def check_image(image, G: nn.Module) -> torch.Tensor:
         x = from_uint8(x)
     elif not x.is_floating_point():
         raise TypeError(f"image must be uint8 (0..255) or float in [-1, 1], got dtype {x.dtype}")
+    elif not torch.isfinite(x).all():
+        raise ValueError("the image holds NaN or inf values; load or compute it again")
     elif x.min() < -1.01 or x.max() > 1.01:
         raise ValueError(
             "a float image must be in [-1, 1], got values in "

@@ -28,6 +28,8 @@ def check_mask(mask, size: int | tuple[int, int]) -> torch.Tensor:
             f"got {tuple(mask.shape)}. "
             f"Make one with faces.attribute_region(name, size={H}) or resize yours."
         )
+    if not torch.isfinite(m).all():
+        raise ValueError("the mask holds NaN or inf values; make it again")
     if m.min() < 0 or m.max() > 1:
         raise ValueError(
             "mask values must be in [0, 1] (1 = edit here), "

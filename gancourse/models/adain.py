@@ -54,6 +54,8 @@ def check_features(x, name: str = "features") -> torch.Tensor:
             f"{name} must have shape (B, C, H, W), got {tuple(x.shape)}; add a batch "
             "dimension with x.unsqueeze(0) for a single feature map"
         )
+    if not torch.isfinite(x).all():
+        raise ValueError(f"{name} hold NaN or inf values: the image they came from is broken")
     return x
 
 
