@@ -197,8 +197,8 @@ def fit(
     - Stop early, cleanly: ``kill -USR1 PID``, :func:`request_stop`, or ``max_seconds``; the
       checkpoint is written and ``state.stopped`` says why.
     - Under ``torchrun --nproc_per_node N`` each process trains on its own batches and the
-      gradients are averaged before every optimiser step (:mod:`gancourse.distributed`); rank 0
-      writes the checkpoints and shows the progress.
+      gradients are averaged before every optimiser step (:mod:`gancourse.train.distributed`);
+      rank 0 writes the checkpoints and shows the progress.
 
     Raises ``FloatingPointError`` naming the step and the loss when a value becomes NaN or inf
     (before that step's checkpoint is written). Returns the :class:`TrainState`.
