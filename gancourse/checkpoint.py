@@ -81,7 +81,10 @@ def model_class(name: str) -> type[nn.Module]:
             f"{MODELS_PACKAGE} (e.g. 'gancourse.models.dcgan:Generator'). The file was not written "
             "by gancourse or was tampered with; build the model yourself and load only its tensors."
         )
-    cls = getattr(importlib.import_module(module_name), class_name, None)
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name, None)
+    except ImportError:
+        cls = None
     if not (isinstance(cls, type) and issubclass(cls, nn.Module)) or cls.__module__ != module_name:
         raise UnsafeClassError(f"{name!r} is not a model class defined in {module_name}")
     return cls
@@ -136,8 +139,7 @@ def _alive(pid: int) -> bool:
 
 
 def remove_stale_temps(path: str | Path) -> list[Path]:
-    """Delete temp files a killed writer of ``path`` left behind (``.NAME.tmp-PID`` whose process
-    is gone); a write in progress in a live process is left alone. Returns what was removed."""
+    """Delete the ``.NAME.tmp-PID`` files of ``path`` whose writer is gone; return them."""
     path = Path(path)
     removed = []
     for tmp in path.parent.glob(f".{path.name}.tmp-*"):
