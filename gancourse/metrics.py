@@ -36,6 +36,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from gancourse.data._checks import check_finite, check_image_values
+
 Extractor = Callable[[torch.Tensor], torch.Tensor]
 
 
@@ -198,6 +200,8 @@ def fid_from_features(real: torch.Tensor, fake: torch.Tensor) -> float:
             f"feature sets must be (N, F) and (M, F), "
             f"got {tuple(real.shape)} and {tuple(fake.shape)}"
         )
+    check_finite(real, "real features")
+    check_finite(fake, "fake features")
     if min(len(real), len(fake)) < 2:
         raise ValueError(
             "FID needs at least 2 samples per set (use hundreds: it is biased for small sets)"
@@ -256,6 +260,8 @@ def kid_from_features(
             f"feature sets must be (N, F) and (M, F), "
             f"got {tuple(real.shape)} and {tuple(fake.shape)}"
         )
+    check_finite(real, "real features")
+    check_finite(fake, "fake features")
     rms = real.double().pow(2).mean().sqrt().clamp_min(1e-12)
     real, fake = real.double() / rms, fake.double() / rms
     size = min(subset_size, len(real), len(fake))
@@ -370,6 +376,8 @@ def psnr(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
             "psnr needs two images (C, H, W) or batches (B, C, H, W) of the same shape, "
             f"got {tuple(a.shape)} and {tuple(b.shape)}"
         )
+    check_image_values(a, "a", slack=0.5)
+    check_image_values(b, "b", slack=0.5)
     diff = a.float() - b.float().to(a.device)
     mse = diff.square().flatten(-3).mean(-1)
     return 10 * torch.log10(4.0 / mse)

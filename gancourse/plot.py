@@ -26,6 +26,7 @@ import torch
 from torchvision.utils import make_grid
 
 from gancourse import losses
+from gancourse.data._checks import check_image_values
 
 
 def to_display(images: torch.Tensor) -> torch.Tensor:
@@ -48,12 +49,29 @@ def _check_batch(images) -> torch.Tensor:
     return images
 
 
+def _check_values(images: torch.Tensor, value_range, name: str = "images") -> tuple:
+    """``value_range`` as (lo, hi) after checking ``images`` are finite and near it.
+
+    Values a little outside are clamped for display (a generator overshoots); values far outside
+    (more than half the range beyond it) would show as a flat white or black picture, so they are
+    an error that names the range seen, e.g. 0..255 pixels given with the default (-1, 1).
+    """
+    lo, hi = (float(v) for v in value_range)
+    if not hi > lo:
+        raise ValueError(f"value_range must be (low, high) with low < high, got {value_range}")
+    try:
+        check_image_values(images, name, value_range=(lo, hi), slack=(hi - lo) / 2)
+    except ValueError as error:
+        raise ValueError(f"{error} (or pass the value_range they are in)") from None
+    return lo, hi
+
+
 def image_grid(
     images: torch.Tensor, nrow: int = 8, value_range=(-1, 1), padding: int = 2
 ) -> torch.Tensor:
     """A (3, H, W) float grid in [0, 1] from a batch (B, C, H, W) in ``value_range``."""
     images = _check_batch(images).detach().float().cpu()
-    lo, hi = value_range
+    lo, hi = _check_values(images, value_range)
     images = ((images - lo) / (hi - lo)).clamp(0, 1)
     return make_grid(images, nrow=nrow, padding=padding, pad_value=1.0)
 
@@ -129,7 +147,7 @@ def _to_pil(image: torch.Tensor, value_range, scale: int, fn: str):
         raise ValueError(
             f"image must have shape (C, H, W) with C = 1 or 3, got {tuple(image.shape)}"
         )
-    lo, hi = value_range
+    lo, hi = _check_values(image, value_range, "image")
     array = ((image.detach().float().cpu() - lo) / (hi - lo)).clamp(0, 1).mul(255).round().byte()
     array = array.permute(1, 2, 0).numpy()
     pil = Image.fromarray(array[..., 0] if array.shape[2] == 1 else array)

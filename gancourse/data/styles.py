@@ -25,7 +25,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ._checks import as_generator, check_size
+from ._checks import as_generator, check_image_values, check_size
 from ._threads import single_thread
 from .brushwork import (
     blur,
@@ -363,6 +363,7 @@ def paint_filter(
         raise ValueError(
             f"images must be at least 16 x 16 pixels to paint, got {tuple(batch.shape[-2:])}"
         )
+    check_image_values(batch, "images")
     device, dtype = batch.device, batch.dtype
     with torch.no_grad(), single_thread():
         x01 = ((batch.detach().float().cpu() + 1) / 2).clamp(0, 1)

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 from torchvision.transforms import v2
 
-from ._checks import check_size
+from ._checks import check_image_values, check_size
 
 
 # ---------------------------------------------------------------------------------------------
@@ -62,6 +62,7 @@ def to_uint8(images: torch.Tensor) -> torch.Tensor:
     if not isinstance(images, torch.Tensor) or not images.is_floating_point():
         got = images.dtype if isinstance(images, torch.Tensor) else type(images).__name__
         raise TypeError(f"to_uint8 needs float images in [-1, 1], got {got}")
+    check_image_values(images, "images", slack=0.5)  # small overshoot is clamped, 0..255 is not
     return ((images.detach() + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
 
 
@@ -192,6 +193,7 @@ def diff_augment(
         raise ValueError(
             f"diff_augment needs a batch (B, C, H, W), got {getattr(x, 'shape', type(x).__name__)}"
         )
+    check_image_values(x, "x", slack=0.5)  # a generator may overshoot a little
     for name in _parse_policy(policy):
         for fn in AUGMENT_FNS[name]:
             x = fn(x, generator)

@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from gancourse.data import faces
+from gancourse.data._checks import check_finite
 from gancourse.runtime import device_of
 
 from .latents import check_direction, check_latents, layer_features, normalize, z_dim_of
@@ -82,7 +83,7 @@ def sefa(A: torch.Tensor | nn.Module, k: int = 5) -> tuple[torch.Tensor, torch.T
     d = A.shape[1]
     if not 1 <= k <= d:
         raise ValueError(f"k must be between 1 and d = {d}, got {k}")
-    A = A.detach().double()
+    A = check_finite(A.detach().double(), "A (the first layer's weight)")
     values, vectors = torch.linalg.eigh(A.T @ A)  # ascending
     values, vectors = values.flip(0)[:k], vectors.flip(1)[:, :k].T  # (k,), (k, d)
     idx = vectors.abs().argmax(1)

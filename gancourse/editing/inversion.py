@@ -99,6 +99,7 @@ def check_image(image, G: nn.Module) -> torch.Tensor:
 @torch.no_grad()
 def best_of_k(G: nn.Module, target: torch.Tensor, k: int = 256, seed: int = 0) -> torch.Tensor:
     """Per target image, the z among ``k`` random ones whose G(z) is nearest in pixels: (B, d)."""
+    target = check_image(target, G)
     d = z_dim_of(G)
     g = torch.Generator().manual_seed(seed)
     candidates = torch.randn(k, d, generator=g)

@@ -31,6 +31,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from gancourse.data._checks import check_finite
 from gancourse.runtime import device_of
 from gancourse.train import generate  # noqa: F401  (re-exported: editing.generate)
 
@@ -47,7 +48,16 @@ def check_latents(z, name: str = "z") -> torch.Tensor:
         raise TypeError(f"{name} must be a float tensor, got dtype {z.dtype}")
     if z.dim() not in (1, 2):
         raise ValueError(f"{name} must have shape (B, d) or (d,), got {tuple(z.shape)}")
-    return z
+    return check_finite(z, name)
+
+
+def check_number(value, name: str) -> float:
+    """A finite real number (``t``, ``psi``, ``alpha``...), or a clear error naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value}")
+    return float(value)
 
 
 def check_direction(n, d: int | None = None, name: str = "direction") -> torch.Tensor:
@@ -74,6 +84,7 @@ def z_dim_of(G: nn.Module) -> int:
 
 def normalize(v: torch.Tensor, eps: float = 1e-12) -> torch.Tensor:
     """``v / |v|`` along the last dimension (each row of a (k, d) matrix becomes a unit vector)."""
+    check_finite(v, "v")
     return v / v.norm(dim=-1, keepdim=True).clamp_min(eps)
 
 
@@ -87,7 +98,7 @@ def _interp_t(t, z0: torch.Tensor) -> torch.Tensor:
         raise ValueError(
             f"t must be a number or a 1-D tensor of numbers, got shape {tuple(t.shape)}"
         )
-    return t
+    return check_finite(t, "t")
 
 
 def lerp(z0: torch.Tensor, z1: torch.Tensor, t) -> torch.Tensor:
@@ -166,8 +177,7 @@ def truncate(z: torch.Tensor, psi: float, mean: torch.Tensor | None = None) -> t
     latent (:func:`mean_latent`); None means the zero vector, right only for z ~ N(0, I).
     """
     z = check_latents(z)
-    if not isinstance(psi, int | float) or isinstance(psi, bool):
-        raise TypeError(f"psi must be a number (typically 0..1), got {type(psi).__name__}")
+    psi = check_number(psi, "psi (typically 0..1)")
     if mean is None:
         mean = torch.zeros(z.shape[-1], dtype=z.dtype, device=z.device)
     mean = check_direction(mean, z.shape[-1], "mean")
@@ -178,7 +188,7 @@ def edit(z: torch.Tensor, direction: torch.Tensor, alpha) -> torch.Tensor:
     """``z + α n``; α a number or a 1-D tensor (then one row per α for a single z (d,))."""
     z = check_latents(z)
     n = check_direction(direction, z.shape[-1]).to(z)
-    alpha = torch.as_tensor(alpha, dtype=z.dtype, device=z.device)
+    alpha = check_finite(torch.as_tensor(alpha, dtype=z.dtype, device=z.device), "alpha")
     if alpha.dim() == 1:
         return (
             z.unsqueeze(-2) + alpha.view(-1, 1) * n

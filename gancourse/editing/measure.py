@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from gancourse.data import faces
+from gancourse.data._checks import check_image_values
 from gancourse.runtime import device_of
 from gancourse.train import generate
 
@@ -66,6 +67,7 @@ def attribute_scores(
     Continuous attributes: the predicted value in [0, 1]. Categorical ones: the predicted class
     index (as a float); ``{name + "_probs": (B, k)}`` holds the class probabilities as well.
     """
+    check_image_values(images, "images")
     device = device_of(classifier)
     names = _classifier_names(classifier)
     parts: dict[str, list] = {}

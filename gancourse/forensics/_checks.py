@@ -8,9 +8,17 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from gancourse.data._checks import check_finite, check_image_values
 
-def check_images(images, name: str = "images", min_size: int = 2) -> torch.Tensor:
-    """``images`` as a float tensor (B, C, H, W), C in {1, 3}; a clear error otherwise."""
+
+def check_images(
+    images, name: str = "images", min_size: int = 2, signal: bool = False
+) -> torch.Tensor:
+    """``images`` as a float tensor (B, C, H, W), C in {1, 3}; a clear error otherwise.
+
+    Values must be finite and, as pixels, in [-1, 1]; ``signal=True`` (spectra, which also take
+    residuals and other signals) drops the range.
+    """
     if isinstance(images, np.ndarray):
         raise TypeError(
             f"{name} must be a torch.Tensor (B, C, H, W); convert NumPy arrays with "
@@ -40,18 +48,8 @@ def check_images(images, name: str = "images", min_size: int = 2) -> torch.Tenso
             f"{name} must be float images in [-1, 1], got dtype {images.dtype}; "
             "convert uint8 pixels with x / 127.5 - 1."
         )
-    if not torch.isfinite(images).all():
-        raise ValueError(f"{name} contains NaN or inf values")
+    if signal:
+        check_finite(images, name)
+    else:
+        check_image_values(images, name)
     return images.float()
-
-
-def check_pixel_range(images: torch.Tensor, name: str = "images") -> torch.Tensor:
-    """For tools that treat values as pixels (JPEG, watermarks): they must be in [-1, 1].
-
-    Spectra take any signal (e.g. a residual), so :func:`check_images` does not ask for this.
-    """
-    lo, hi = images.min().item(), images.max().item()
-    if lo < -1.001 or hi > 1.001:
-        fix = "x / 127.5 - 1 for 0..255 pixels" if hi > 2 else "clamp or rescale them"
-        raise ValueError(f"{name} must be in [-1, 1], got [{lo:.3g}, {hi:.3g}]: {fix}.")
-    return images

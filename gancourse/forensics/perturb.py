@@ -19,7 +19,7 @@ from torchvision.transforms.v2 import functional as TF
 
 from gancourse.data.transforms import from_uint8, to_uint8
 
-from ._checks import check_images, check_pixel_range
+from ._checks import check_images
 
 
 def gaussian_blur(images: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -36,7 +36,7 @@ def gaussian_blur(images: torch.Tensor, sigma: float) -> torch.Tensor:
 
 def jpeg(images: torch.Tensor, quality: int = 75) -> torch.Tensor:
     """Encode every image as JPEG at ``quality`` (1 … 95) in memory with PIL and decode it again."""
-    images = check_pixel_range(check_images(images))
+    images = check_images(images)
     if not isinstance(quality, int) or not 1 <= quality <= 95:
         raise ValueError(f"JPEG quality must be an int in 1 … 95, got {quality!r}")
     pixels = to_uint8(images).permute(0, 2, 3, 1).cpu().numpy()

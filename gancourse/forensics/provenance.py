@@ -36,6 +36,7 @@ import torch
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
+from gancourse.data._checks import check_image_values
 from gancourse.data.transforms import from_uint8, to_uint8
 
 SCHEMA = "gancourse-provenance-1"
@@ -71,6 +72,7 @@ def _to_pixels(image: torch.Tensor) -> np.ndarray:
         return image.permute(1, 2, 0).cpu().numpy()
     if not image.is_floating_point():
         raise TypeError(f"image must be float in [-1, 1] or uint8, got {image.dtype}")
+    check_image_values(image, "image", slack=0.5)  # overshoot is clamped; 0..255 floats are not
     return to_uint8(image.float().cpu()).permute(1, 2, 0).numpy()
 
 

@@ -32,7 +32,7 @@ LUMA = (0.299, 0.587, 0.114)  # ITU-R BT.601 weights, as in JPEG
 
 def to_gray(images: torch.Tensor) -> torch.Tensor:
     """(B, C, H, W) -> (B, H, W) luminance ``Y = 0.299 R + 0.587 G + 0.114 B`` (C = 1: as is)."""
-    images = check_images(images)
+    images = check_images(images, signal=True)
     if images.shape[1] == 1:
         return images[:, 0]
     weights = torch.tensor(LUMA, dtype=images.dtype, device=images.device).view(1, 3, 1, 1)
@@ -94,7 +94,7 @@ def spectrum_profile(images: torch.Tensor, eps: float = EPS) -> torch.Tensor:
 
 def highpass(images: torch.Tensor, sigma: float = 1.0) -> torch.Tensor:
     """The residual ``x - blur_σ(x)``: the content a generator's upsampling leaves its mark on."""
-    images = check_images(images)
+    images = check_images(images, signal=True)
     return images - gaussian_blur(images, sigma)
 
 
@@ -106,7 +106,7 @@ def mean_log_spectrum(
     The picture in which upsampling artefacts appear as bright dots. With ``residual`` the spectrum
     of the high-pass residual is used (Zhang et al., 2019).
     """
-    images = check_images(images)
+    images = check_images(images, signal=True)
     if residual:
         images = highpass(images)
     return torch.log10(power_spectrum(images) + eps).mean(0)

@@ -42,7 +42,7 @@ import math
 
 import torch
 
-from ._checks import check_images, check_pixel_range
+from ._checks import check_images
 from .perturb import gaussian_blur
 from .spectra import to_gray
 
@@ -111,7 +111,7 @@ class Watermark:
 
     def embed(self, images: torch.Tensor) -> torch.Tensor:
         """``clamp(x + strength · tile(p), -1, 1)``, the same pattern in every channel."""
-        images = check_pixel_range(check_images(images))
+        images = check_images(images)
         h, w = images.shape[-2:]
         if min(h, w) < self.tile:
             raise ValueError(

@@ -40,6 +40,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gancourse.data._checks import check_finite
+
 EPS = 1e-5
 
 
@@ -179,10 +181,11 @@ def check_image_batch(x, name: str = "image") -> torch.Tensor:
             f"{name} has dtype {x.dtype}; the stylizer takes float images in [-1, 1]. "
             "gancourse.style.prepare_photo(x) converts uint8 (0..255) photos."
         )
+    check_finite(x, name)
     lo, hi = x.min().item(), x.max().item()
-    if not (-1.001 <= lo and hi <= 1.001):  # NaN fails this too
+    if not (-1.001 <= lo and hi <= 1.001):
         raise ValueError(
-            f"{name} must hold finite values in [-1, 1], got [{lo:.3g}, {hi:.3g}]; "
+            f"{name} must be in [-1, 1], got [{lo:.3g}, {hi:.3g}]; "
             "gancourse.style.prepare_photo(x) scales [0, 1] and 0..255 photos."
         )
     return x.float()
@@ -198,8 +201,9 @@ class AdaINStylizer(nn.Module):
         self.encoder = RandomEncoder(widths, seed)
         self.decoder = Decoder(widths)
 
-    def encode(self, x: torch.Tensor) -> list[torch.Tensor]:
-        return self.encoder(check_image_batch(x))
+    def encode(self, x: torch.Tensor, name: str = "image") -> list[torch.Tensor]:
+        """The encoder's features of ``x`` (checked: (B, 3, H, W) in [-1, 1]), shallow to deep."""
+        return self.encoder(check_image_batch(x, name))
 
     def decode(self, t: torch.Tensor) -> torch.Tensor:
         return self.decoder(t)
@@ -214,8 +218,8 @@ class AdaINStylizer(nn.Module):
     def forward(
         self, content: torch.Tensor, style: torch.Tensor, alpha: float = 1.0
     ) -> torch.Tensor:
-        c = self.encode(content)[-1]
-        s = self.encode(style)[-1]
+        c = self.encode(content, "content")[-1]
+        s = self.encode(style, "style")[-1]
         return self.decode(self.target(c, s, alpha))
 
     stylize = forward
@@ -234,9 +238,9 @@ class AdaINStylizer(nn.Module):
         """
         if not 0.0 <= float(beta) <= 1.0:
             raise ValueError(f"beta (0 = style a, 1 = style b) must be in [0, 1], got {beta}")
-        c = self.encode(content)[-1]
-        ta = adain(c, self.encode(style_a)[-1])
-        tb = adain(c, self.encode(style_b)[-1])
+        c = self.encode(content, "content")[-1]
+        ta = adain(c, self.encode(style_a, "style_a")[-1])
+        tb = adain(c, self.encode(style_b, "style_b")[-1])
         t = (1 - beta) * ta + beta * tb
         return self.decode(alpha * t + (1 - alpha) * c)
 
@@ -248,8 +252,8 @@ class AdaINStylizer(nn.Module):
         recon_weight: float = 1.0,
     ) -> tuple[torch.Tensor, dict]:
         """The training loss (see the module docstring) and its terms."""
-        fc = self.encode(content)
-        fs = self.encode(style)
+        fc = self.encode(content, "content")
+        fs = self.encode(style, "style")
         t = adain(fc[-1], fs[-1])
         out = self.decode(t)
         fo = self.encoder(out)

@@ -34,6 +34,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gancourse.data._checks import check_image_values
+
 
 def _conv(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
     return nn.Sequential(
@@ -138,6 +140,7 @@ class AttributeClassifier(nn.Module):
 
         Values, or class indices as floats.
         """
+        check_image_values(x, "x")
         out = self(x)
         cols = [
             out[n].clamp(0, 1) if n in self.continuous else out[n].argmax(1).float()

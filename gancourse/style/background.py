@@ -21,6 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from gancourse.data._checks import check_image_values
 from gancourse.editing import check_mask
 from gancourse.style.transfer import prepare_photo
 
@@ -144,7 +145,7 @@ def foreground_mask(
     from skimage import segmentation
 
     is_prepared = isinstance(photo, torch.Tensor) and photo.dim() == 3 and photo.shape[0] == 3
-    x = photo if is_prepared else prepare_photo(photo)
+    x = check_image_values(photo, "photo") if is_prepared else prepare_photo(photo)
     h, w = x.shape[-2:]
     small = F.interpolate(
         x[None], size=(work_size, work_size), mode="bilinear", align_corners=False, antialias=True
@@ -202,6 +203,8 @@ def blend_background(
         raise ValueError(
             f"photo {tuple(photo.shape)} and styled {tuple(styled.shape)} must have the same shape"
         )
+    check_image_values(photo, "photo", slack=0.5)
+    check_image_values(styled, "styled", slack=0.5)
     m = photo_mask(mask, photo)
     s = float(strength)
     if not 0.0 <= s <= 1.0:

@@ -66,7 +66,7 @@ def style_distance(
 def content_distance(feat_a: torch.Tensor, feat_b: torch.Tensor) -> torch.Tensor:
     """Content-structure distance: mean squared difference of two feature maps,
     ``mean (F(a) - F(b))^2``."""
-    return F.mse_loss(feat_a, feat_b)
+    return F.mse_loss(check_features(feat_a, "feat_a"), check_features(feat_b, "feat_b"))
 
 
 def structure_distance(feat_a: torch.Tensor, feat_b: torch.Tensor) -> torch.Tensor:
@@ -75,6 +75,6 @@ def structure_distance(feat_a: torch.Tensor, feat_b: torch.Tensor) -> torch.Tens
     ``IN(F) = (F - mu(F)) / sigma(F)`` per channel: what is left is *where* each channel fires (the
     layout), so a pure change of style statistics costs nothing; a change of layout does.
     """
-    ma, sa = mean_std(feat_a)
-    mb, sb = mean_std(feat_b)
+    ma, sa = mean_std(check_features(feat_a, "feat_a"))
+    mb, sb = mean_std(check_features(feat_b, "feat_b"))
     return F.mse_loss((feat_a - ma) / sa, (feat_b - mb) / sb)

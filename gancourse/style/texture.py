@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from gancourse.data._checks import check_image_values
 from gancourse.style.statistics import gram_matrix
 
 __all__ = ["RandomMultiScaleFeatures", "synthesize_texture"]
@@ -53,6 +54,13 @@ class RandomMultiScaleFeatures(nn.Module):
             raise ValueError(
                 f"RandomMultiScaleFeatures expects RGB images (B, 3, H, W), got {tuple(x.shape)}"
             )
+        smallest = (self.kernel // 2 + 1) * max(self.scales)  # reflect padding needs pad < side
+        if min(x.shape[-2:]) < smallest:
+            raise ValueError(
+                f"RandomMultiScaleFeatures needs images of at least {smallest} x {smallest} pixels "
+                f"(scales up to {max(self.scales)}, kernel {self.kernel}), got "
+                f"{tuple(x.shape[-2:])}; use a larger size or fewer scales"
+            )
         out = []
         for i, s in enumerate(self.scales):
             xs = F.avg_pool2d(x, s) if s > 1 else x
@@ -83,6 +91,7 @@ def synthesize_texture(
         raise ValueError(
             f"target must be one RGB image (3, H, W) or (1, 3, H, W), got {tuple(target.shape)}"
         )
+    check_image_values(target, "target")
     if steps < 1:
         raise ValueError(f"steps must be >= 1, got {steps}")
     features = RandomMultiScaleFeatures() if features is None else features

@@ -145,7 +145,7 @@ def alpha_sweep(
     - ``structure``: :func:`~gancourse.style.statistics.structure_distance` to the content at the
       deepest level.
     """
-    fc, fs = stylizer.encode(content), stylizer.encode(style_image)
+    fc, fs = stylizer.encode(content, "content"), stylizer.encode(style_image, "style_image")
     out = {"alpha": [float(a) for a in alphas], "style": [], "content": [], "structure": []}
     for a in out["alpha"]:
         fo = stylizer.encode(stylizer.decode(stylizer.target(fc[-1], fs[-1], a)))

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 from torchvision.utils import save_image
 
+from gancourse.data._checks import check_finite
 from gancourse.runtime import device_of
 
 
@@ -82,6 +83,9 @@ def generate(
 
     G's train/eval mode is restored afterwards.
     """
+    if not isinstance(z, torch.Tensor):
+        raise TypeError(f"z must be a torch.Tensor of latents (B, d), got {type(z).__name__}")
+    check_finite(z, "z")
     was_training = G.training
     G.eval()
     device = device_of(G)
