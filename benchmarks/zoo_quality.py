@@ -8,12 +8,15 @@ For every shipped model:
   attributes on generated faces), per attribute and on average;
 - the classifier: held-out accuracy per categorical attribute, MAE per continuous one;
 - the style models: the style-based generator's mixing rate, the AdaIN
-  decoder's reconstruction error, the painters' L1 to the filter next to the photo's and a blur's.
+  decoder's reconstruction error, the painters' L1 to the filter next to the photo's and a blur's;
+- the style judge: held-out accuracy on the paint filter's outputs of the test photos (patches and
+  whole images, worst class), and the structure score the filter keeps per style.
 
     python benchmarks/zoo_quality.py [--samples N] [--models name ...]
 
 Thresholds (exit status 1 when one is missed): classifier accuracy >= 0.98 on every categorical
-attribute; conditional attribute accuracy >= 0.95; style-mixing rate >= 0.80. FIDs are printed for
+attribute; conditional attribute accuracy >= 0.95; style-mixing rate >= 0.80; the style judge's
+held-out patch accuracy >= 0.95 and its worst class's image accuracy >= 0.95. FIDs are printed for
 reading, next to their floor and blurred baseline (a good generator lands between the two, near the
 floor).
 """
@@ -27,9 +30,17 @@ import time
 import torch
 
 from gancourse import zoo
+from gancourse.data.styles import STYLE_NAMES
+from gancourse.models.judge import JUDGE_CLASSES
 from gancourse.zoo.evaluate import evaluate
 
-THRESHOLDS = {"accuracy_min": 0.98, "attribute_accuracy": 0.95, "mixing_rate": 0.80}
+THRESHOLDS = {
+    "accuracy_min": 0.98,
+    "attribute_accuracy": 0.95,
+    "mixing_rate": 0.80,
+    "patch_accuracy": 0.95,
+    "image_accuracy_min": 0.95,
+}
 SHOWN = (
     "fid",
     "fid_real_floor",
@@ -49,6 +60,11 @@ SHOWN = (
     "l1_to_filter",
     "l1_photo_baseline",
     "l1_blurred_photo_baseline",
+    "patch_accuracy",
+    "patch_accuracy_min",
+    "image_accuracy_min",
+    *(f"patch_accuracy_{name}" for name in JUDGE_CLASSES),
+    *(f"filter_structure_{name}" for name in STYLE_NAMES),
 )
 
 
@@ -69,9 +85,10 @@ def main(argv=None) -> int:
             "style_generator": (min(args.samples, 500), "face pairs"),
             "stylizer": (0, ""),
             "translator": (0, ""),
+            "judge": (3, "paint seeds per test photo and style"),
         }.get(entry.kind, (args.samples, "images"))
         measured = evaluate(entry, model, n)
-        on = f"on {n} {unit}" if n else "on the card's fixed test images"
+        on = f"on {n} {unit}" if n and unit else "on the card's fixed test images"
         card = zoo.card(name)["metrics"]
         seconds = time.perf_counter() - start
         print(f"\n== {name}  ({zoo.entry(name).summary}; measured in {seconds:.0f} s {on})")

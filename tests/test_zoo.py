@@ -265,6 +265,9 @@ def test_shipped_model_loads_offline_with_the_right_output_shape(name):
             )
             assert model.features(x).shape == (3, config["feature_dim"])
             assert model.predict(x).shape == (3, len(config["attributes"]))
+        elif zoo.entry(name).kind == "judge":
+            x = torch.rand(3, 3, config["patch"], config["patch"]) * 2 - 1
+            assert model(x).shape == (3, len(config["classes"]))
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -335,6 +338,7 @@ TINY = {
     else ("4", "32")
     for name in RECIPES
 }
+TINY["style_judge"] = ("4", "1")  # its eval samples are paint seeds per test photo and style
 
 
 def test_every_registered_model_has_a_recipe_and_a_measure():

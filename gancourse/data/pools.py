@@ -9,16 +9,21 @@ recipes train on the same pools.
 - :func:`random_crops`: ``n`` random square crops (and horizontal flips) of a pool;
 - :func:`painting_pairs`: photos and synthetic faces with their ``paint_filter`` painting
   (style :data:`PAINT_STYLE`): paired data, nothing downloaded;
-- :func:`paired_crops`: the same random crop (and flip) of a photo and its painting.
+- :func:`paired_crops`: the same random crop (and flip) of a photo and its painting;
+- :data:`JUDGE_TEST_PHOTOS` and :func:`judge_images`: what the style judge may and may not see in
+  training (lessons 08 and 09 measure style on the test photos, so it never sees them).
 """
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
 from . import faces, images, styles
 
 PAINT_STYLE = "brush"  # the painting style pix2pix and CycleGAN learn (lesson 09)
+# The photos lessons 08 and 09 stylise: the style judge is measured on them, never trained on them.
+JUDGE_TEST_PHOTOS = ("grace_hopper", "astronaut", "chelsea", "coffee")
 
 
 def photo_pool(size: int = 256) -> torch.Tensor:
@@ -73,3 +78,38 @@ def paired_crops(x: torch.Tensor, y: torch.Tensor, n: int, crop: int, generator:
     """The same random crop (and flip) of ``x`` and ``y``: (n, 3, crop, crop) twice."""
     both = random_crops(torch.cat([x, y], 1), n, crop, generator)
     return both[:, :3], both[:, 3:]
+
+
+def judge_images(
+    n: int, size: int, seed: int = 0, kinds=("scene", "face", "photo")
+) -> torch.Tensor:
+    """``n`` training images (n, 3, size, size) for the style judge, taking turns over ``kinds``:
+
+    - ``"scene"``: a procedural landscape (:func:`gancourse.data.styles.scene`);
+    - ``"face"``: a synthetic face (:mod:`gancourse.data.faces`);
+    - ``"photo"``: a random crop, at a random scale (1x to 2x the size), of a bundled photo or
+      texture that is *not* in :data:`JUDGE_TEST_PHOTOS`.
+    """
+    unknown = set(kinds) - {"scene", "face", "photo"}
+    if not kinds or unknown:
+        raise ValueError(f"kinds must be among 'scene', 'face', 'photo', got {kinds}")
+    g = torch.Generator().manual_seed(seed)
+    names = [name for name in images.REAL_IMAGES if name not in JUDGE_TEST_PHOTOS]
+    out = []
+    for i in range(n):
+        kind = kinds[i % len(kinds)]
+        if kind == "scene":
+            out.append(styles.scene(size, seed * 100_003 + i))
+        elif kind == "face":
+            out.append(faces.face_batch(1, size, seed=seed * 100_003 + i)[0][0])
+        else:
+            photo = images.load(
+                names[int(torch.randint(len(names), (1,), generator=g))], size=2 * size
+            )
+            side = int(torch.randint(size, 2 * size + 1, (1,), generator=g))
+            photo = F.interpolate(
+                photo[None], size=(side, side), mode="bilinear", antialias=True, align_corners=False
+            )[0]
+            y, x = (int(v) for v in torch.randint(side - size + 1, (2,), generator=g))
+            out.append(photo[:, y : y + size, x : x + size].clamp(-1, 1))
+    return torch.stack(out)

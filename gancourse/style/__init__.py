@@ -9,12 +9,14 @@ module; every public name is re-exported here, so ``style.gram_matrix``, ``style
 - :mod:`gancourse.style.texture`     random multi-scale features, texture synthesis by optimisation;
 - :mod:`gancourse.style.transfer`    ``prepare_photo`` for any photo, the alpha sweep and its check;
 - :mod:`gancourse.style.mixing`      measuring style mixing in the style-based generator;
-- :mod:`gancourse.style.background`  foreground masks, feathering, restyling only the background.
+- :mod:`gancourse.style.background`  foreground masks, feathering, restyling only the background;
+- :mod:`gancourse.style.judge`       does it look painted (the style judge's verdicts), and is it
+  still the same picture (the structure score).
 
 The live explorers of these lessons are in :mod:`gancourse.widgets.style`.
 """
 
-from . import background, mixing, statistics, texture, transfer
+from . import background, judge, mixing, statistics, texture, transfer
 from .background import (
     OUTLINES,
     blend_background,
@@ -22,6 +24,14 @@ from .background import (
     foreground_mask,
     outline_mask,
     photo_mask,
+)
+from .judge import (
+    image_verdicts,
+    patch_grid,
+    patch_log_probs,
+    patch_verdicts,
+    structure_score,
+    style_share,
 )
 from .mixing import (
     COARSE_ATTRIBUTES,
@@ -54,6 +64,7 @@ from .transfer import MAX_SIZE, alpha_sweep, is_monotonic, prepare_photo
 
 __all__ = [
     "background",
+    "judge",
     "mixing",
     "statistics",
     "texture",
@@ -65,6 +76,13 @@ __all__ = [
     "foreground_mask",
     "outline_mask",
     "photo_mask",
+    # judge
+    "image_verdicts",
+    "patch_grid",
+    "patch_log_probs",
+    "patch_verdicts",
+    "structure_score",
+    "style_share",
     # mixing
     "COARSE_ATTRIBUTES",
     "COLOUR_ATTRIBUTES",

@@ -15,6 +15,9 @@ Derived in lesson 04 (FID, precision/recall on the course's feature extractor). 
 - **style_generator**: the style-mixing report (lesson 08).
 - **stylizer**: the alpha sweep on Grace Hopper for every style (lesson 08).
 - **translator**: L1 to the real paint filter on held-out photos, with baselines (lesson 09).
+- **judge**: on the paint filter's outputs of the test photos (never seen in training), the share
+  of patches judged right per class and of whole images; and the structure score the paint
+  filter itself keeps, the reference for the stylizers' (lessons 08-09).
 """
 
 from __future__ import annotations
@@ -194,6 +197,35 @@ def translator_metrics(entry: ZooEntry, model: nn.Module, n: int, out: Path | No
     }
 
 
+@torch.no_grad()
+def judge_metrics(entry: ZooEntry, model: nn.Module, n: int, out: Path | None) -> dict:
+    """Held-out accuracy of the style judge: the test photos at 256 px, as they are and painted
+    in each style at ``n`` seeds (1..n); patches on a grid of stride 32 (49 per image)."""
+    test = torch.stack([images.load(name, size=256) for name in pools.JUDGE_TEST_PHOTOS])
+    report, right, total = {}, 0, 0
+    for k, name in enumerate(model.classes):
+        if name == "photo":
+            batch = test
+        else:
+            batch = torch.cat([styles.paint_filter(test, name, seed=s) for s in range(1, n + 1)])
+        hits = (style.patch_log_probs(model, batch).argmax(-1) == k).flatten()
+        report[f"patch_accuracy_{name}"] = round(hits.float().mean().item(), 4)
+        right, total = right + int(hits.sum()), total + hits.numel()
+        report[f"image_accuracy_{name}"] = round(
+            sum(v == name for v in style.image_verdicts(model, batch)) / len(batch), 4
+        )
+        if name != "photo":
+            kept = style.structure_score(test.repeat(n, 1, 1, 1), batch)
+            report[f"filter_structure_{name}"] = round(kept.mean().item(), 4)
+    report["patch_accuracy"] = round(right / total, 4)
+    for level in ("patch", "image"):
+        report[f"{level}_accuracy_min"] = min(
+            report[f"{level}_accuracy_{name}"] for name in model.classes
+        )
+    report["held_out"] = ", ".join(pools.JUDGE_TEST_PHOTOS) + f" at 256 px, paint seeds 1..{n}"
+    return report
+
+
 def _classifier_metrics(entry, model, n, out):
     return classifier_metrics(model, n)
 
@@ -205,6 +237,7 @@ MEASURES = {
     "style_generator": mixing_metrics,
     "stylizer": stylizer_metrics,
     "translator": translator_metrics,
+    "judge": judge_metrics,
 }
 
 
@@ -223,7 +256,10 @@ def half_precision_error(entry: ZooEntry, model32: nn.Module, model16: nn.Module
     """Largest absolute output difference between the float32 model and its float16 copy."""
     model32, model16 = model32.cpu().eval(), model16.cpu().eval()
     g = torch.Generator().manual_seed(0)
-    if entry.kind == "classifier":
+    if entry.kind == "judge":
+        x = torch.rand(8, 3, 64, 64, generator=g) * 2 - 1
+        a, b = model32(x).softmax(1), model16(x).softmax(1)
+    elif entry.kind == "classifier":
         size = model32.image_size
         x = torch.rand(8, model32.channels, size, size, generator=g) * 2 - 1
         a, b = model32.features(x), model16.features(x)

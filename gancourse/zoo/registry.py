@@ -14,6 +14,7 @@ from torch import nn
 
 from gancourse import checkpoint
 from gancourse.data.faces import FACE_ATTRIBUTES, FACE_CLASSES
+from gancourse.models.judge import JUDGE_CLASSES
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "zoo_weights"
 KINDS = (
@@ -23,6 +24,7 @@ KINDS = (
     "style_generator",
     "stylizer",
     "translator",
+    "judge",
 )
 
 
@@ -157,6 +159,16 @@ REGISTRY: dict[str, ZooEntry] = {
             summary="CycleGAN photo <-> 'brush' painting (unpaired, cycle + identity losses) on "
             "64x64 crops",
             kind="translator",
+            dataset="paintings",
+        ),
+        ZooEntry(
+            name="style_judge",
+            architecture="gancourse.models.judge:StyleJudge",
+            config={"classes": list(JUDGE_CLASSES), "patch": 64, "width": 24},
+            sha256="9c5b9128872dd0eb9946d97f0cca2ba81f071426a7009386a996dd33d05261ad",
+            summary="patch classifier: 'photo' or one of the five paint-filter styles (64x64 "
+            "patches); measures style transfer in lessons 08-09",
+            kind="judge",
             dataset="paintings",
         ),
     ]

@@ -25,11 +25,16 @@ from gancourse import checkpoint, runtime
 from gancourse.train import distributed
 from gancourse.zoo import read_file, write_card
 from gancourse.zoo.evaluate import evaluate, half_precision_error
-from gancourse.zoo.recipes import faces, style, translation
+from gancourse.zoo.recipes import faces, judge, style, translation
 from gancourse.zoo.recipes.common import Recipe, Run, log
 from gancourse.zoo.registry import WEIGHTS_DIR, entry
 
-RECIPES: dict[str, Recipe] = {**faces.RECIPES, **style.RECIPES, **translation.RECIPES}
+RECIPES: dict[str, Recipe] = {
+    **faces.RECIPES,
+    **style.RECIPES,
+    **translation.RECIPES,
+    **judge.RECIPES,
+}
 
 
 def machine_description(device: torch.device) -> dict:

@@ -70,6 +70,22 @@ class Run:
             **kwargs,
         )
 
+    def fit_supervised(self, model: nn.Module, data, opt, loss, **kwargs) -> train.TrainState:
+        """:meth:`fit` for a model trained alone (a classifier): each step computes
+        ``loss(state, batch)`` (a scalar), then zero_grad, backward, ``opt.step()``; the learning
+        rate follows :func:`cosine_lr`; no discriminator, no EMA."""
+
+        def step(state, batch):
+            value = loss(state, batch)
+            opt.zero_grad(set_to_none=True)
+            value.backward()
+            opt.step()
+            return {"loss": value.detach()}
+
+        return self.fit(
+            model, None, data, step=step, opt_g=opt, ema=None, lr_schedule=cosine_lr, **kwargs
+        )
+
 
 def log(message: str) -> None:
     print(time.strftime("%H:%M:%S"), message, flush=True)

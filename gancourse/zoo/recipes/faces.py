@@ -17,7 +17,6 @@ from gancourse.zoo.recipes.common import (
     Recipe,
     Run,
     batch_source,
-    cosine_lr,
     face_set,
     recalibrate_batchnorm,
     trained,
@@ -37,28 +36,17 @@ def train_face_classifier(run: Run):
     noise = torch.Generator().manual_seed(run.seed + 2)
     opt = torch.optim.AdamW(model.parameters(), lr=s["lr"], weight_decay=s["weight_decay"])
 
-    def step(state, batch):
+    def loss(state, batch):
         x, a = batch
         x = x + torch.rand(x.shape[0], 1, 1, 1, generator=noise) * s["noise_sigma_max"] * (
             torch.randn(x.shape, generator=noise)
         )
         if state.step % 2:  # blur half of the batches a little
             x = F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3, stride=1) * 0.5 + x * 0.5
-        loss, _ = model.loss(x.to(run.device), a.to(run.device))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        return {"loss": loss.detach()}
+        return model.loss(x.to(run.device), a.to(run.device))[0]
 
-    state = run.fit(
-        model,
-        None,
-        batch_source(faces_u8, attributes, seed=run.seed + 1),
-        step=step,
-        opt_g=opt,
-        ema=None,
-        lr_schedule=cosine_lr,
-        log_every=100,
+    state = run.fit_supervised(
+        model, batch_source(faces_u8, attributes, seed=run.seed + 1), opt, loss, log_every=100
     )
     return model.eval(), trained(state, train_images=n_train)
 
