@@ -92,11 +92,11 @@ def main(argv=None) -> int:
         card = zoo.card(name)["metrics"]
         seconds = time.perf_counter() - start
         print(f"\n== {name}  ({zoo.entry(name).summary}; measured in {seconds:.0f} s {on})")
-        print(f"   {'metric':<24} {'now':>10} {'card':>10}")
+        print(f"   {'metric':<32} {'now':>10} {'card':>10}")
         for key in SHOWN:
             if key in measured:
                 now, then = measured[key], card.get(key, float("nan"))
-                print(f"   {key:<24} {now:>10.4f} {then:>10.4f}")
+                print(f"   {key:<32} {now:>10.4f} {then:>10.4f}")
         for key, threshold in THRESHOLDS.items():
             if key in measured and measured[key] < threshold:
                 print(f"   FAIL: {key} = {measured[key]:.4f} < {threshold}")
