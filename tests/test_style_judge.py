@@ -43,6 +43,8 @@ def test_verdicts_and_shares_follow_the_patches_and_the_mask():
     right[:, 64:] = True
     assert style.style_share(judge, x, "dark", where=right, stride=32) == 1.0
     assert style.style_share(judge, x, "photo", where=~right, stride=32) == 1.0
+    # at stride 16 a patch straddles the edge (half bright, half dark): it is left out
+    assert style.style_share(judge, x, "dark", where=right, stride=16) == 1.0
     assert style.image_verdicts(judge, torch.cat([x.abs(), -x.abs()])) == ["photo", "dark"]
     assert style.style_share(judge, torch.cat([x.abs(), -x.abs()]), "photo") == 0.5
     with pytest.raises(ValueError, match="unknown class 'brush'"):

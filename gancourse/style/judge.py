@@ -6,7 +6,7 @@
   overlapping patches (:func:`patch_grid`); :func:`patch_verdicts` labels each one, and
   :func:`image_verdicts` labels the whole image by the patches' average log-probability,
   ``argmax_k mean_p log softmax(judge(patch_p))_k``. :func:`style_share` is the fraction of images
-  (or of patches inside a mask) judged a given style.
+  (or of the patches lying inside a mask) judged a given style.
 - **The structure score** (:func:`structure_score`) says whether the content survived: the Pearson
   correlation of two images' edge maps, ``corr(|∇ blur(luma(a))|, |∇ blur(luma(b))|)``, computed at
   a coarse scale (a Gaussian blur of ``sigma`` = 4 pixels first, for 256-pixel images) so that
@@ -98,24 +98,24 @@ def style_share(
     stride: int | None = None,
 ) -> float:
     """The fraction judged ``style``: of whole images, or, with a mask ``where`` (H, W) (True =
-    count it), of the patches whose centre pixel lies inside the mask (over all images)."""
+    count it), of the patches lying entirely inside the mask (over all images). Patches that
+    straddle the mask's edge are left out: they hold both regions."""
     k = _check_class(judge, style)
     if where is None:
         verdicts = image_verdicts(judge, images, stride)
         return sum(v == style for v in verdicts) / len(verdicts)
     log_p = patch_log_probs(judge, images, stride)  # (B, R, C, K)
-    p, s = judge.patch, stride or judge.patch // 2
     where = torch.as_tensor(where).bool()
     if where.shape != images.shape[-2:]:
         raise ValueError(
             f"where must be a mask {tuple(images.shape[-2:])}, got {tuple(where.shape)}"
         )
-    rows = torch.arange(log_p.shape[1]) * s + p // 2
-    cols = torch.arange(log_p.shape[2]) * s + p // 2
-    inside = where[rows][:, cols]  # (R, C)
+    p, s = judge.patch, stride or judge.patch // 2
+    tiles = where.float().unfold(0, p, s).unfold(1, p, s)  # (R, C, p, p)
+    inside = tiles.flatten(2).min(-1).values > 0  # (R, C): every pixel inside
     if not inside.any():
         raise ValueError(
-            "no patch centre lies inside the mask: use a larger region or smaller stride"
+            "no patch lies entirely inside the mask: use a larger region or a smaller stride"
         )
     hits = log_p.argmax(-1)[:, inside] == k  # (B, n inside)
     return hits.float().mean().item()
