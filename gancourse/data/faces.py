@@ -668,3 +668,22 @@ def attribute_region(name: str, size: int = 64) -> torch.Tensor:
     if name == "background":
         mask = mask | ((x >= -x1) & (x <= -x0) & (y >= y0) & (y <= y1))  # top-right corner too
     return mask.float().squeeze(0)
+
+
+@torch.no_grad()
+def person_mask(attributes: torch.Tensor, size: int = 64) -> torch.Tensor:
+    """The exact person mask (n, size, size) bool (True = person) of the faces ``attributes``
+    render: the pixels that stay the same whatever the background.
+
+    Each face is rendered with every background class; a pixel that changes is background. Ground
+    truth for foreground masks (lesson 09 measures its background restyle's mask with it).
+    """
+    attributes = _check_attributes(attributes)
+    b = ATTRIBUTE_NAMES.index("background")
+    base = render_faces(attributes, size=size)
+    background = torch.zeros(len(attributes), size, size, dtype=torch.bool, device=base.device)
+    for shift in range(1, FACE_CLASSES["background"]):
+        other = attributes.clone()
+        other[:, b] = (attributes[:, b] + shift) % FACE_CLASSES["background"]
+        background |= (base - render_faces(other, size=size)).abs().sum(1) > 0.02
+    return ~background
