@@ -6,7 +6,8 @@ module; every public name is re-exported here, so ``style.gram_matrix``, ``style
 
 - :mod:`gancourse.style.statistics`  Gram matrix, channel mean/std, AdaIN (the operation is defined
   with its layer in :mod:`gancourse.models.adain`), style / content / structure distances;
-- :mod:`gancourse.style.texture`     random multi-scale features, texture synthesis by optimisation;
+- :mod:`gancourse.style.texture`     random multi-scale features; texture synthesis and style
+  transfer, both by optimising pixels;
 - :mod:`gancourse.style.transfer`    ``prepare_photo`` for any photo, the alpha sweep and its check;
 - :mod:`gancourse.style.mixing`      measuring style mixing in the style-based generator;
 - :mod:`gancourse.style.background`  foreground masks, feathering, restyling only the background;
@@ -59,7 +60,7 @@ from .statistics import (
     structure_distance,
     style_distance,
 )
-from .texture import RandomMultiScaleFeatures, synthesize_texture
+from .texture import RandomMultiScaleFeatures, synthesize_texture, transfer_by_optimisation
 from .transfer import MAX_SIZE, alpha_sweep, is_monotonic, prepare_photo
 
 __all__ = [
@@ -110,6 +111,7 @@ __all__ = [
     # texture
     "RandomMultiScaleFeatures",
     "synthesize_texture",
+    "transfer_by_optimisation",
     # transfer
     "MAX_SIZE",
     "alpha_sweep",

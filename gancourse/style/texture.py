@@ -1,7 +1,9 @@
 """Texture synthesis by optimisation on random multi-scale features.
 
 Derived in lesson 08: start from noise and adjust the pixels until their Gram matrices
-(:func:`gancourse.style.statistics.gram_matrix`) match a target's. The features need no download:
+(:func:`gancourse.style.statistics.gram_matrix`) match a target's. Start from a photo instead, and
+keep its deep features too, and the same optimisation is style transfer
+(:func:`transfer_by_optimisation`, Gatys et al. 2016). The features need no download:
 :class:`RandomMultiScaleFeatures` are random filters at several scales (random features make good
 textures, Ustyuzhaninov et al., ICLR 2017).
 """
@@ -17,7 +19,7 @@ from torch import nn
 from gancourse.data._checks import check_image_values
 from gancourse.style.statistics import gram_matrix
 
-__all__ = ["RandomMultiScaleFeatures", "synthesize_texture"]
+__all__ = ["RandomMultiScaleFeatures", "synthesize_texture", "transfer_by_optimisation"]
 
 
 class RandomMultiScaleFeatures(nn.Module):
@@ -111,3 +113,57 @@ def synthesize_texture(
         if callback is not None:
             callback(step, torch.tanh(u.detach()), loss.item())
     return torch.tanh(u.detach()), history
+
+
+def _one_image(x: torch.Tensor, name: str) -> torch.Tensor:
+    if x.dim() == 3:
+        x = x.unsqueeze(0)
+    if x.dim() != 4 or x.shape[:2] != (1, 3):
+        raise ValueError(
+            f"{name} must be one RGB image (3, H, W) or (1, 3, H, W), got {tuple(x.shape)}"
+        )
+    return check_image_values(x.float(), name)
+
+
+def transfer_by_optimisation(
+    photo: torch.Tensor,
+    style_target: torch.Tensor,
+    features: nn.Module | None = None,
+    steps: int = 200,
+    lr: float = 0.03,
+    style_weight: float = 1e3,
+    content_levels: int = 2,
+) -> tuple[torch.Tensor, dict]:
+    """Style transfer by optimising the pixels (Gatys et al. 2016), on random features.
+
+    Start from the photo and minimise, by Adam on the pixels (clamped to [-1, 1] after each step),
+
+        L(x) = sum_{l in coarsest content_levels} mean (F_l(x) - F_l(photo))^2
+             + style_weight * sum_l || G_l(x) - G_l(style_target) ||^2
+
+    The content term keeps the coarse features (the layout), the style term pulls every scale's
+    Gram matrix to the style image's. ``photo`` and ``style_target``: (3, H, W) or (1, 3, H, W)
+    in [-1, 1], any sizes. Returns the painted image (1, 3, H, W) and the two terms at each step.
+    """
+    photo, style_target = _one_image(photo, "photo"), _one_image(style_target, "style_target")
+    if steps < 1 or content_levels < 1:
+        raise ValueError(f"steps and content_levels must be >= 1, got {steps}, {content_levels}")
+    features = RandomMultiScaleFeatures() if features is None else features
+    with torch.no_grad():
+        content = features(photo)[-content_levels:]
+        style_grams = [gram_matrix(f) for f in features(style_target)]
+    x = photo.clone().requires_grad_(True)
+    opt = torch.optim.Adam([x], lr=lr)
+    history = {"content": [], "style": []}
+    for _ in range(steps):
+        feats = features(x)
+        content_loss = sum(F.mse_loss(f, c) for f, c in zip(feats[-content_levels:], content))
+        style_loss = sum(((gram_matrix(f) - g) ** 2).sum() for f, g in zip(feats, style_grams))
+        opt.zero_grad(set_to_none=True)
+        (content_loss + style_weight * style_loss).backward()
+        opt.step()
+        with torch.no_grad():
+            x.clamp_(-1, 1)
+        history["content"].append(content_loss.item())
+        history["style"].append(style_loss.item())
+    return x.detach(), history

@@ -6,7 +6,8 @@ Derived in lesson 00 (the slider pattern) and used in lessons 05-09. One module 
   :class:`LRUCache`;
 - :mod:`gancourse.widgets.latent`  :class:`AttributeToggles` (05), :class:`LatentExplorer` (06),
   :class:`EditExplorer` (07);
-- :mod:`gancourse.widgets.style`   :class:`StyleExplorer`, :class:`StyleMixer` (08),
+- :mod:`gancourse.widgets.style`   :class:`StyleExplorer`, :class:`PainterExplorer`,
+  :class:`StyleMixer` (08),
   :class:`BackgroundBlender` (09).
 
 Every explorer is re-exported here: ``from gancourse import widgets; widgets.LatentExplorer(...)``
@@ -16,7 +17,7 @@ or ``from gancourse.widgets import StyleExplorer``. Models are passed in, never 
 from . import base, latent, style
 from .base import Explorer, LRUCache, check_state
 from .latent import AttributeToggles, EditExplorer, LatentExplorer, seed_latent
-from .style import NO_STYLE, BackgroundBlender, StyleExplorer, StyleMixer
+from .style import NO_STYLE, BackgroundBlender, PainterExplorer, StyleExplorer, StyleMixer
 
 __all__ = [
     "base",
@@ -31,6 +32,7 @@ __all__ = [
     "seed_latent",
     "NO_STYLE",
     "BackgroundBlender",
+    "PainterExplorer",
     "StyleExplorer",
     "StyleMixer",
 ]

@@ -1,6 +1,6 @@
 """Live explorers of lessons 08-09: style strength, style mixing, background restyling.
 
-Derived in lessons 08 (:class:`StyleExplorer`, :class:`StyleMixer`) and 09
+Derived in lessons 08 (:class:`StyleExplorer`, :class:`PainterExplorer`, :class:`StyleMixer`) and 09
 (:class:`BackgroundBlender`), on the slider pattern of lesson 00
 (:class:`gancourse.widgets.base.Explorer`): a **pure** ``render(state) -> image bytes`` (the state
 is a dict of control values; JPEG for the photo-sized explorers, PNG for the small faces), an
@@ -11,6 +11,9 @@ moving slider is cached, so a move costs little:
   style and a ``blend`` slider between the two. The encoder features of each content and style
   image and the AdaIN target of each (content, style, style 2, blend) are cached; moving alpha
   runs only ``t = alpha t_style + (1 - alpha) c``, the decoder and the JPEG encoder.
+- :class:`PainterExplorer`: the feed-forward painter (zoo ``painter``) with a ``style`` picker,
+  a ``photo`` picker and the ``alpha`` slider. The photo's features ``c`` and the painted features
+  ``t_s`` of each (photo, style) are cached; moving alpha runs only the mix and the decoder.
 - :class:`StyleMixer`: ``seed A``, ``seed B``, ``crossover`` (A's styles in layers below it, B's
   from it on) and ``truncation``; shows A | B | mix.
 - :class:`BackgroundBlender`: slider ``background`` (restyle strength of the background only) and
@@ -32,7 +35,7 @@ from gancourse.plot import image_grid, to_jpeg_bytes, to_png_bytes
 from gancourse.style import adain, blend_background, default_crossover, feather, photo_mask
 from gancourse.widgets.base import Explorer, LRUCache, check_state
 
-__all__ = ["NO_STYLE", "BackgroundBlender", "StyleExplorer", "StyleMixer"]
+__all__ = ["NO_STYLE", "BackgroundBlender", "PainterExplorer", "StyleExplorer", "StyleMixer"]
 
 NO_STYLE = "(none)"
 
@@ -150,6 +153,75 @@ class StyleExplorer(Explorer):
         """State -> JPEG bytes (a photo-sized picture). Pure: the same state always gives the same
         bytes."""
         return to_jpeg_bytes(self.stylized(state), scale=self.scale)
+
+
+class PainterExplorer(Explorer):
+    """The feed-forward painter with a style-strength slider ``alpha`` (0 = the photo).
+
+    ``PainterExplorer(painter, photos={"grace_hopper": x})``;
+    ``render({"alpha": 0.7, "style": "brush", "photo": "grace_hopper"})``.
+    """
+
+    image_format = "jpeg"
+
+    def __init__(
+        self,
+        painter: nn.Module,
+        photos: Mapping,
+        alpha: float = 1.0,
+        style: str | None = None,
+        scale: int = 1,
+    ):
+        import ipywidgets as widgets
+
+        if not all(hasattr(painter, name) for name in ("encode", "transform", "decode", "styles")):
+            raise TypeError(
+                f"PainterExplorer needs the feed-forward painter (zoo.load('painter')), got "
+                f"{type(painter).__name__}; for an AdaIN stylizer use StyleExplorer"
+            )
+        self.painter, self.scale = painter.eval(), scale
+        self.photos = _check_images(photos, "photos")
+        self.device = next(painter.parameters()).device
+        self._features = LRUCache(64)
+        style = style or painter.styles[0]
+        controls = {
+            "alpha": widgets.FloatSlider(
+                value=alpha, min=0.0, max=1.0, step=0.05, description="alpha"
+            ),
+            "style": widgets.Dropdown(
+                options=list(painter.styles), value=style, description="style"
+            ),
+            "photo": widgets.Dropdown(
+                options=list(self.photos), value=next(iter(self.photos)), description="photo"
+            ),
+        }
+        self.build(controls, title="the painter: alpha = style strength")
+
+    @torch.no_grad()
+    def features(self, photo: str, style: str | None = None) -> torch.Tensor:
+        """Cached ``c`` of a photo (style None) or its painted features ``t_s`` (1, C, h, w)."""
+        if photo not in self.photos:
+            raise KeyError(f"no photo named {photo!r}; choose one of {list(self.photos)}")
+
+        def make():
+            if style is None:
+                return self.painter.encode(self.photos[photo][None].to(self.device))
+            return self.painter.transform(self.features(photo), style)
+
+        return self._features.get_or((photo, style), make)
+
+    @torch.no_grad()
+    def painted(self, state: Mapping) -> torch.Tensor:
+        """The painted photo (3, H, W) a state describes: ``decode(alpha t_s + (1 - alpha) c)``."""
+        check_state(state, {"alpha", "style", "photo"}, "PainterExplorer")
+        photo = state.get("photo", next(iter(self.photos)))
+        t = self.features(photo, state.get("style", self.painter.styles[0]))
+        c = self.features(photo)
+        return self.painter.decode(self.painter.mix(c, t, float(state.get("alpha", 1.0))))[0]
+
+    def render(self, state: Mapping) -> bytes:
+        """State -> JPEG bytes. Pure: the same state always gives the same bytes."""
+        return to_jpeg_bytes(self.painted(state), scale=self.scale)
 
 
 class StyleMixer(Explorer):

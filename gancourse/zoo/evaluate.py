@@ -18,6 +18,8 @@ Derived in lesson 04 (FID, precision/recall on the course's feature extractor). 
 - **judge**: on the paint filter's outputs of the test photos (never seen in training), the share
   of patches judged right per class and of whole images; and the structure score the paint
   filter itself keeps, the reference for the stylizers' (lessons 08-09).
+- **painter**: the feed-forward painter on the test photos at alpha = 1: the share the style
+  judge labels each style, and the structure score next to the paint filter's (lesson 08).
 """
 
 from __future__ import annotations
@@ -226,6 +228,34 @@ def judge_metrics(entry: ZooEntry, model: nn.Module, n: int, out: Path | None) -
     return report
 
 
+@torch.no_grad()
+def painter_metrics(entry: ZooEntry, model: nn.Module, n: int, out: Path | None) -> dict:
+    """The painter at alpha = 1 on the held-out test photos at 256 px, graded by the zoo's
+    ``style_judge`` (trained apart from the painter and its critic): for each style, the share of
+    photos whose painting the judge labels that style, the share of patches, and the structure
+    score against the photo, next to the paint filter's own structure score."""
+    judge = load("style_judge").eval()
+    test = torch.stack([images.load(name, size=256) for name in pools.JUDGE_TEST_PHOTOS])
+    c = model.encode(test)
+    report = {}
+    for name in model.styles:
+        painted = model.decode(model.transform(c, name))
+        report[f"judged_{name}"] = round(style.style_share(judge, painted, name), 4)
+        log_p = style.patch_log_probs(judge, painted)
+        k = judge.classes.index(name)
+        report[f"patch_share_{name}"] = round((log_p.argmax(-1) == k).float().mean().item(), 4)
+        report[f"structure_{name}"] = round(style.structure_score(painted, test).mean().item(), 4)
+        filtered = styles.paint_filter(test, name, seed=1)
+        report[f"filter_structure_{name}"] = round(
+            style.structure_score(filtered, test).mean().item(), 4
+        )
+    report["judged_min"] = min(report[f"judged_{name}"] for name in model.styles)
+    report["structure_min"] = min(report[f"structure_{name}"] for name in model.styles)
+    report["reconstruction_l1_alpha0"] = round(float((model.decode(c) - test).abs().mean()), 4)
+    report["held_out"] = ", ".join(pools.JUDGE_TEST_PHOTOS) + " at 256 px, alpha = 1"
+    return report
+
+
 def _classifier_metrics(entry, model, n, out):
     return classifier_metrics(model, n)
 
@@ -238,6 +268,7 @@ MEASURES = {
     "stylizer": stylizer_metrics,
     "translator": translator_metrics,
     "judge": judge_metrics,
+    "painter": painter_metrics,
 }
 
 
@@ -263,6 +294,9 @@ def half_precision_error(entry: ZooEntry, model32: nn.Module, model16: nn.Module
         size = model32.image_size
         x = torch.rand(8, model32.channels, size, size, generator=g) * 2 - 1
         a, b = model32.features(x), model16.features(x)
+    elif entry.kind == "painter":
+        x = torch.rand(2, 3, 64, 64, generator=g) * 2 - 1
+        a, b = model32(x, model32.styles[0]), model16(x, model16.styles[0])
     elif entry.kind in ("stylizer", "translator"):
         x, s = (torch.rand(2, 3, 64, 64, generator=g) * 2 - 1 for _ in range(2))
         args = (x, s) if entry.kind == "stylizer" else (x,)

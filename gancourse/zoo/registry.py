@@ -25,6 +25,7 @@ KINDS = (
     "stylizer",
     "translator",
     "judge",
+    "painter",
 )
 
 
