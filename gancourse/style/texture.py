@@ -71,6 +71,16 @@ class RandomMultiScaleFeatures(nn.Module):
         return out
 
 
+def _one_image(x: torch.Tensor, name: str) -> torch.Tensor:
+    if x.dim() == 3:
+        x = x.unsqueeze(0)
+    if x.dim() != 4 or x.shape[:2] != (1, 3):
+        raise ValueError(
+            f"{name} must be one RGB image (3, H, W) or (1, 3, H, W), got {tuple(x.shape)}"
+        )
+    return check_image_values(x.float(), name)
+
+
 def synthesize_texture(
     target: torch.Tensor,
     features: nn.Module | None = None,
@@ -87,18 +97,12 @@ def synthesize_texture(
     defaults to :class:`RandomMultiScaleFeatures`. Returns the texture (1, 3, size, size) and the
     Gram distance at every step (it falls: that is the measurement).
     """
-    if target.dim() == 3:
-        target = target.unsqueeze(0)
-    if target.dim() != 4 or target.shape[:2] != (1, 3):
-        raise ValueError(
-            f"target must be one RGB image (3, H, W) or (1, 3, H, W), got {tuple(target.shape)}"
-        )
-    check_image_values(target, "target")
+    target = _one_image(target, "target")
     if steps < 1:
         raise ValueError(f"steps must be >= 1, got {steps}")
     features = RandomMultiScaleFeatures() if features is None else features
     with torch.no_grad():
-        target_grams = [gram_matrix(f) for f in features(target.float())]
+        target_grams = [gram_matrix(f) for f in features(target)]
     g = torch.Generator().manual_seed(seed)
     u = (torch.randn(1, 3, size, size, generator=g) * 0.5).requires_grad_(True)
     opt = torch.optim.Adam([u], lr=lr)
@@ -113,16 +117,6 @@ def synthesize_texture(
         if callback is not None:
             callback(step, torch.tanh(u.detach()), loss.item())
     return torch.tanh(u.detach()), history
-
-
-def _one_image(x: torch.Tensor, name: str) -> torch.Tensor:
-    if x.dim() == 3:
-        x = x.unsqueeze(0)
-    if x.dim() != 4 or x.shape[:2] != (1, 3):
-        raise ValueError(
-            f"{name} must be one RGB image (3, H, W) or (1, 3, H, W), got {tuple(x.shape)}"
-        )
-    return check_image_values(x.float(), name)
 
 
 def transfer_by_optimisation(

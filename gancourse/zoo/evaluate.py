@@ -240,9 +240,10 @@ def painter_metrics(entry: ZooEntry, model: nn.Module, n: int, out: Path | None)
     report = {}
     for name in model.styles:
         painted = model.decode(model.transform(c, name))
-        report[f"judged_{name}"] = round(style.style_share(judge, painted, name), 4)
-        log_p = style.patch_log_probs(judge, painted)
+        log_p = style.patch_log_probs(judge, painted)  # (B, R, C, K), judged once
         k = judge.classes.index(name)
+        judged = log_p.mean((1, 2)).argmax(1) == k  # image_verdicts' rule
+        report[f"judged_{name}"] = round(judged.float().mean().item(), 4)
         report[f"patch_share_{name}"] = round((log_p.argmax(-1) == k).float().mean().item(), 4)
         report[f"structure_{name}"] = round(style.structure_score(painted, test).mean().item(), 4)
         filtered = styles.paint_filter(test, name, seed=1)
