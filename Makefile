@@ -1,10 +1,13 @@
 # gancourse: `make lab` to learn, `make test` to run everything CI runs.
-# Both set up .venv on first use (and again whenever pyproject.toml changes).
+# Both set up .venv on first use (and again whenever pyproject.toml changes): make lab installs the
+# course with its `lab` extra (JupyterLab), make test (and setup) the `lab` and `dev` extras.
 
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+STAMP_LAB := $(VENV)/.installed-lab
+STAMP     := $(VENV)/.installed
+COMMA     := ,
 LAB_ARGS ?=
 PYTEST_ARGS ?=
 
@@ -20,13 +23,23 @@ help:
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+# One stamp per set of extras, each older than pyproject.toml means "install again".
+# The dev stamp's install includes the lab extra, so it refreshes the lab stamp too.
+define install
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade --quiet pip
-	$(PY) -m pip install --quiet -e ".[dev]"
-	@touch $(STAMP)
+	$(PY) -m pip install --quiet -e ".[$(1)]"
+endef
 
-lab: $(STAMP)
+$(STAMP_LAB): pyproject.toml
+	$(call install,lab)
+	@touch $(STAMP_LAB)
+
+$(STAMP): pyproject.toml
+	$(call install,lab$(COMMA)dev)
+	@touch $(STAMP) $(STAMP_LAB)
+
+lab: $(STAMP_LAB)
 	$(PY) -m gancourse.lab $(LAB_ARGS)
 
 # The browser tests drive Debian's Chromium through Playwright (no browser download).

@@ -7,7 +7,9 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
+import types
 import urllib.request
 import uuid
 from pathlib import Path
@@ -52,6 +54,70 @@ def test_make_lab_sends_kernel_messages_without_nagle_delay(monkeypatch):
     connection._trait_values["websocket_handler"] = FakeWebSocket()
     connection.connect()
     assert calls == [("nodelay", True), "connect"]
+
+
+JUPYTER_BASE_MODULE = "jupyter_server.services.kernels.connection.channels"
+FLAG_PREFIX = "--ServerApp.kernel_websocket_connection_class="
+
+
+def _without_connection_module(monkeypatch):
+    """Forget gancourse.lab.connection so the next import runs its module code again."""
+    monkeypatch.delitem(sys.modules, "gancourse.lab.connection", raising=False)
+    monkeypatch.delattr(lab, "connection", raising=False)
+
+
+def test_lab_falls_back_when_jupyter_server_module_is_gone(monkeypatch, capsys):
+    """A jupyter_server without the module our class extends: stock connection, and a message."""
+    _without_connection_module(monkeypatch)
+    monkeypatch.setitem(sys.modules, JUPYTER_BASE_MODULE, None)  # `import` of it now fails
+    command = lab_command(is_root=False)
+    assert not [a for a in command if a.startswith(FLAG_PREFIX)], command
+    assert command[:3] == [sys.executable, "-m", "jupyterlab"]
+    err = capsys.readouterr().err
+    assert lab.CONNECTION_CLASS in err
+    assert "jupyter_server's own kernel connection" in err
+    assert "ModuleNotFoundError" in err or "ImportError" in err
+
+
+def test_lab_falls_back_when_the_class_was_renamed(monkeypatch, capsys):
+    """The module is still there but the class is not (renamed): same fallback, named error."""
+    _without_connection_module(monkeypatch)
+    monkeypatch.setitem(sys.modules, JUPYTER_BASE_MODULE, types.ModuleType(JUPYTER_BASE_MODULE))
+    assert lab.connection_flags() == []
+    err = capsys.readouterr().err
+    assert "cannot import name 'ZMQChannelsWebsocketConnection'" in err
+    assert "jupyter_server's own kernel connection" in err
+
+
+def test_lab_names_its_connection_when_it_loads(monkeypatch, capsys):
+    """The normal case: the flag is there and nothing is printed (the fallback is not taken)."""
+    _without_connection_module(monkeypatch)
+    assert lab.connection_flags() == [FLAG_PREFIX + lab.CONNECTION_CLASS]
+    assert capsys.readouterr().err == ""
+
+
+def test_lab_without_jupyterlab_says_how_to_install_it(monkeypatch):
+    """The lab extra missing (e.g. `pip install gancourse` alone): a clear exit, no traceback."""
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+
+    def find_spec(name, *args, **kwargs):
+        return None if name == "jupyterlab" else real_find_spec(name, *args, **kwargs)
+
+    def no_exec(*args):
+        raise AssertionError("main() tried to start JupyterLab")
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    monkeypatch.setattr(os, "execv", no_exec)
+    monkeypatch.setattr(os, "chdir", lambda path: None)
+    try:
+        lab.main([])
+    except SystemExit as stop:
+        message = str(stop.code)
+    else:
+        raise AssertionError("main() did not stop")
+    assert "JupyterLab is not installed" in message and ".[lab]" in message
 
 
 async def _kernel_info_over_websocket(base: str, token: str) -> dict:

@@ -293,10 +293,12 @@ def test_shipped_files_are_all_safetensors_and_parse():
 
     folder = zoo.WEIGHTS_DIR
     files = sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    assert "LICENSE" in files, "the weights' licence ships beside them"
+    files.remove("LICENSE")
     assert files, "no shipped weights"
     for name in files:
         assert name.endswith((".safetensors", ".json")), (
-            f"{name}: the zoo ships only safetensors and json"
+            f"{name}: the zoo ships only safetensors, json and its LICENSE"
         )
         if name.endswith(".safetensors"):
             with safe_open(str(folder / name), framework="pt") as handle:

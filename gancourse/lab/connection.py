@@ -8,6 +8,10 @@ the second small message waits until the browser acknowledges the first, and bro
 acknowledgement by up to 40 ms. The new image therefore reached the page ~40 ms after the kernel
 had sent it. Turning on TCP_NODELAY for the kernel's socket removes that wait; the bytes sent are
 the same (measured in benchmarks/browser_slider_latency.py and docs/benchmarks.md).
+
+The class extends one of jupyter_server's (2.0 and later). Should a future jupyter_server move or
+rename it, importing this module fails, and :func:`gancourse.lab.connection_flags` then starts
+JupyterLab with jupyter_server's own connection and prints why, rather than failing at start-up.
 """
 
 from __future__ import annotations
