@@ -17,11 +17,14 @@ need the optional ``pooch`` downloader. The course is offline, so asking for the
 - datasets: ``lfw_subset`` (100 real 25 x 25 faces + 100 non-face crops),
   ``digits`` (1,797 handwritten 8 x 8 digits)
 - registry: ``REAL_IMAGES`` (name -> function), ``PHOTOS``, ``TEXTURES``, ``load(name)``
+- credits: ``CREDITS`` (name -> who made it, its licence, the package that ships it), the one
+  table the lessons' image credits follow; ``credits(names)`` prints them, one line each
 """
 
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -137,7 +140,7 @@ def immunohistochemistry(as_="tensor", size=None, channels=3):
 
 
 def retina(as_="tensor", size=None, channels=3):
-    """A human retina, 1411 x 1411 RGB. scikit-image; CC0 1.0 (Häggström, Wikimedia)."""
+    """A human retina, 1411 x 1411 RGB. scikit-image; CC0 1.0 (Mikael Häggström, Wikimedia)."""
     return skimage_image("retina", as_, size, channels)
 
 
@@ -172,7 +175,7 @@ def _sklearn(filename: str) -> np.ndarray:
 def china(as_="tensor", size=None, channels=3):
     """A Chinese temple, 427 x 640 RGB.
 
-    scikit-learn ``load_sample_images``; CC BY 2.0, danielbuechele (Flickr).
+    scikit-learn ``load_sample_images``; CC BY 2.0, danielbuechele on Flickr.
     """
     return _convert(_sklearn("china.jpg"), as_, size, channels)
 
@@ -180,7 +183,7 @@ def china(as_="tensor", size=None, channels=3):
 def flower(as_="tensor", size=None, channels=3):
     """A flower, 427 x 640 RGB.
 
-    scikit-learn ``load_sample_images``; CC BY 2.0, vultilion (Flickr).
+    scikit-learn ``load_sample_images``; CC BY 2.0, vultilion on Flickr.
     """
     return _convert(_sklearn("flower.jpg"), as_, size, channels)
 
@@ -235,7 +238,8 @@ def lfw_subset(channels: int = 1, faces_only: bool = False, return_labels: bool 
 def digits(channels: int = 1, size: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Handwritten digits: images (1797, C, 8, 8) in [-1, 1] and labels (1797,) int64.
 
-    scikit-learn ``load_digits`` (UCI optical recognition of handwritten digits, CC BY 4.0).
+    scikit-learn ``load_digits`` (optical recognition of handwritten digits, from the UCI machine
+    learning repository, CC BY 4.0).
     The 17 grey levels 0..16 map linearly to [-1, 1]; with ``size`` the images are upsampled
     (bilinear) to (1797, C, size, size), as the ``digits_dcgan`` zoo model was trained.
     """
@@ -269,6 +273,7 @@ PHOTOS = {
 }
 TEXTURES = {"brick": brick, "grass": grass, "gravel": gravel}
 REAL_IMAGES = {**PHOTOS, **TEXTURES}
+COLOUR_PHOTOS = [n for n in PHOTOS if n not in ("camera", "coins", "clock", "moon")]
 
 
 def load(name: str, as_: str = "tensor", size: int | None = None, channels: int = 3):
@@ -283,7 +288,65 @@ def load(name: str, as_: str = "tensor", size: int | None = None, channels: int 
     raise ValueError(f"unknown image {name!r}; choose one of {', '.join(REAL_IMAGES)}")
 
 
+class Credit(NamedTuple):
+    """Who made a bundled image, under which licence, and which package ships it."""
+
+    what: str
+    author: str
+    licence: str
+    package: str
+
+    def __str__(self) -> str:
+        who = f"{self.author}, " if self.author else ""  # "" where the source names nobody
+        return f"{self.what} ({who}{self.licence}; via {self.package})"
+
+
+CREDITS = {
+    "astronaut": Credit("Eileen Collins, NASA astronaut", "NASA", "public domain", "scikit-image"),
+    "chelsea": Credit("Chelsea the cat", "Stefan van der Walt", "CC0", "scikit-image"),
+    "coffee": Credit("a cup of coffee", "Rachel Michetti", "CC0", "scikit-image"),
+    "rocket": Credit("a Falcon 9 launch", "SpaceX", "public domain", "scikit-image"),
+    "hubble_deep_field": Credit(
+        "the Hubble eXtreme Deep Field", "NASA", "public domain", "scikit-image"
+    ),
+    "camera": Credit("a photographer with a camera", "Lav Varshney", "CC0", "scikit-image"),
+    "immunohistochemistry": Credit(
+        "stained tissue", "", "no known copyright restrictions", "scikit-image"
+    ),
+    "retina": Credit("a human retina", "Mikael Häggström", "CC0", "scikit-image"),
+    "coins": Credit(
+        "Greek coins", "Brooklyn Museum", "no known copyright restrictions", "scikit-image"
+    ),
+    "clock": Credit("a wall clock", "Stefan van der Walt", "public domain", "scikit-image"),
+    "moon": Credit("the surface of the moon", "", "public domain", "scikit-image"),
+    "china": Credit("a Chinese temple", "danielbuechele on Flickr", "CC BY 2.0", "scikit-learn"),
+    "flower": Credit("a flower", "vultilion on Flickr", "CC BY 2.0", "scikit-learn"),
+    "grace_hopper": Credit("Rear Admiral Grace Hopper", "US Navy", "public domain", "matplotlib"),
+    "brick": Credit("a brick wall", "CC0Textures, Bricks25", "CC0", "scikit-image"),
+    "grass": Credit("grass", "CC0Textures, Grass001", "CC0", "scikit-image"),
+    "gravel": Credit("gravel", "CC0Textures, Gravel04", "CC0", "scikit-image"),
+    "lfw_subset": Credit(
+        "faces from Labeled Faces in the Wild",
+        "Huang et al., University of Massachusetts",
+        "research use",
+        "scikit-image",
+    ),
+    "digits": Credit(
+        "handwritten digits", "UCI machine learning repository", "CC BY 4.0", "scikit-learn"
+    ),
+}
+
+
+def credits(names=None) -> str:
+    """One credit line per image (all of ``CREDITS`` by default), for a lesson to print."""
+    names = list(CREDITS) if names is None else list(names)
+    unknown = [n for n in names if n not in CREDITS]
+    if unknown:
+        raise ValueError(f"no credit for {unknown}; bundled images: {', '.join(CREDITS)}")
+    return "\n".join(f"{name}: {CREDITS[name]}" for name in names)
+
+
 def photo_batch(size: int = 64, names=None) -> torch.Tensor:
     """Every colour photo (or the ``names`` given) as one batch (B, 3, size, size) in [-1, 1]."""
-    names = names or [n for n in PHOTOS if n not in ("camera", "coins", "clock", "moon")]
+    names = names or COLOUR_PHOTOS
     return torch.stack([load(n, size=size) for n in names])
