@@ -10,15 +10,18 @@ For every shipped model:
 - the style models: the style-based generator's mixing rate, the AdaIN
   decoder's reconstruction error, the painters' L1 to the filter next to the photo's and a blur's;
 - the style judge: held-out accuracy on the paint filter's outputs of the test photos (patches and
-  whole images, worst class), and the structure score the filter keeps per style.
+  whole images, worst class), and the structure score the filter keeps per style;
+- the feed-forward painter: per style, the share of the test photos' 256-px paintings (alpha = 1)
+  that the style judge labels that style, and the structure score it keeps.
 
     python benchmarks/zoo_quality.py [--samples N] [--models name ...]
 
 Thresholds (exit status 1 when one is missed): classifier accuracy >= 0.98 on every categorical
 attribute; conditional attribute accuracy >= 0.95; style-mixing rate >= 0.80; the style judge's
-held-out patch accuracy >= 0.95 and its worst class's image accuracy >= 0.95. FIDs are printed for
-reading, next to their floor and blurred baseline (a good generator lands between the two, near the
-floor).
+held-out patch accuracy >= 0.95 and its worst class's image accuracy >= 0.95; the painter's worst
+style judged >= 0.90 and its worst structure score >= 0.50 (the filter's own lowest is 0.53).
+FIDs are printed for reading, next to their floor and blurred baseline (a good generator lands
+between the two, near the floor).
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ THRESHOLDS = {
     "mixing_rate": 0.80,
     "patch_accuracy": 0.95,
     "image_accuracy_min": 0.95,
+    "judged_min": 0.90,
+    "structure_min": 0.50,
 }
 SHOWN = (
     "fid",
@@ -65,6 +70,10 @@ SHOWN = (
     "image_accuracy_min",
     *(f"patch_accuracy_{name}" for name in JUDGE_CLASSES),
     *(f"filter_structure_{name}" for name in STYLE_NAMES),
+    *(f"judged_{name}" for name in STYLE_NAMES),
+    *(f"structure_{name}" for name in STYLE_NAMES),
+    "judged_min",
+    "structure_min",
 )
 
 
@@ -85,6 +94,7 @@ def main(argv=None) -> int:
             "style_generator": (min(args.samples, 500), "face pairs"),
             "stylizer": (0, ""),
             "translator": (0, ""),
+            "painter": (0, ""),
             "judge": (3, "paint seeds per test photo and style"),
         }.get(entry.kind, (args.samples, "images"))
         measured = evaluate(entry, model, n)

@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from gancourse import style
 from gancourse.data import styles
@@ -56,22 +57,54 @@ def test_painter_checks_its_inputs(painter):
     assert Painter(**painter.config).config == painter.config
 
 
-def test_texture_statistics_match_the_formula():
-    from gancourse.models.judge import StyleJudge
-    from gancourse.zoo.recipes.painter import texture_statistics
-
-    critic = StyleJudge(width=4).eval()
-    x = torch.rand(1, 3, 128, 64) * 2 - 1
+def test_the_canvas_is_cropped_for_crops_and_resized_for_other_sizes():
+    torch.manual_seed(0)
+    model = Painter(width=4, blocks=0, canvas=3).eval()  # no blocks: t = c + conv1x1(canvas)
+    k = model.styles.index("hatching")
     with torch.no_grad():
-        stats = texture_statistics(critic, x)
-        first = critic.body[0](x[:, :, 64:, :])  # the second 64-px patch's first layer
-    assert len(stats) == len(critic.body)
-    mean, std, gram = stats[0]
-    assert mean.shape == (2, 4) and gram.shape == (2, 4, 4)
-    f = first.flatten(2)[0]  # (C, HW)
-    assert torch.allclose(mean[1], f.mean(1), atol=1e-5)
-    assert torch.allclose(std[1], f.std(1), atol=1e-5)
-    assert torch.allclose(gram[1], f @ f.T / f.shape[1], atol=1e-5)
+        c = torch.randn(2, 16, 8, 8)
+        t = model.transform(c, "hatching", at=[(0, 0), (5, 17)])
+        crops = torch.stack([model.canvas[k, :, :8, :8], model.canvas[k, :, 5:13, 17:25]])
+        assert torch.allclose(t, c + model.canvas_in(crops))
+        whole = model.transform(torch.zeros(1, 16, 64, 64), "hatching")  # a 256-px photo
+        assert torch.allclose(whole, model.canvas_in(model.canvas[k : k + 1]))
+        half = model.transform(torch.zeros(1, 16, 32, 32), "hatching")  # a 128-px photo
+        assert half.shape == (1, 16, 32, 32)
+        small = F.interpolate(model.canvas[k : k + 1], size=(32, 32), mode="bilinear")
+        assert torch.allclose(half, model.canvas_in(small), atol=1e-6)  # resized with the photo
+        assert not torch.allclose(t[:1], model.transform(c[:1], "brush", at=[(0, 0)]))
+
+
+def test_the_fine_canvas_enters_the_decoder_with_weight_alpha():
+    torch.manual_seed(0)
+    model = Painter(width=4, blocks=1, canvas=2, fine_canvas=2).eval()
+    x = torch.rand(1, 3, 32, 32) * 2 - 1
+    k = model.styles.index("brush")
+    with torch.no_grad():
+        c = model.encode(x)
+        t = model.transform(c, "brush")
+        assert torch.allclose(model(x, "brush", 0.0), model.decode(c))  # alpha 0: no canvas
+        fine = F.interpolate(model.fine_canvas[k : k + 1], size=(32, 32), mode="bilinear")
+        half = model.head(model.decoder(model.mix(c, t, 0.5)) + 0.5 * model.fine_in(fine))
+        assert torch.allclose(model(x, "brush", 0.5), half, atol=1e-6)
+        crop = model.fine_canvas[k : k + 1, :, 8:40, 12:44]  # at (2, 3) in feature pixels
+        ref = model.head(model.decoder(t) + model.fine_in(crop))
+        assert torch.allclose(model.decode(t, "brush", at=[(2, 3)]), ref, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", styles.STYLE_NAMES)
+def test_one_seed_gives_one_stroke_layout_whatever_the_photo(name):
+    # the recipe's premise: where the filter puts its strokes depends on the seed, not the photo
+    red = torch.tensor([0.8, -0.6, -0.6]).view(3, 1, 1).expand(3, 64, 64)
+    blue = torch.tensor([-0.6, -0.4, 0.8]).view(3, 1, 1).expand(3, 64, 64)
+
+    def layout(x, seed):  # the painting of a flat colour, minus its mean: the strokes alone
+        grey = styles.paint_filter(x, name, seed=seed).mean(0)
+        return (grey - grey.mean()).flatten()
+
+    same = torch.corrcoef(torch.stack([layout(red, 5), layout(blue, 5)]))[0, 1]
+    other = torch.corrcoef(torch.stack([layout(red, 5), layout(red, 6)]))[0, 1]
+    assert same > 0.95 and abs(other) < 0.2, (same, other)
 
 
 def test_painter_explorer_caches_and_alpha_matters(painter):

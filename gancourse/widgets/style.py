@@ -212,12 +212,14 @@ class PainterExplorer(Explorer):
 
     @torch.no_grad()
     def painted(self, state: Mapping) -> torch.Tensor:
-        """The painted photo (3, H, W) a state describes: ``decode(alpha t_s + (1 - alpha) c)``."""
+        """The painted photo (3, H, W) a state describes: ``decode(alpha t_s + (1 - alpha) c)``
+        (plus alpha times the style's fine canvas)."""
         check_state(state, {"alpha", "style", "photo"}, "PainterExplorer")
         photo = state.get("photo", next(iter(self.photos)))
-        t = self.features(photo, state.get("style", self.painter.styles[0]))
-        c = self.features(photo)
-        return self.painter.decode(self.painter.mix(c, t, float(state.get("alpha", 1.0))))[0]
+        style = state.get("style", self.painter.styles[0])
+        t, c = self.features(photo, style), self.features(photo)
+        alpha = float(state.get("alpha", 1.0))
+        return self.painter.decode(self.painter.mix(c, t, alpha), style, alpha)[0]
 
     def render(self, state: Mapping) -> bytes:
         """State -> JPEG bytes. Pure: the same state always gives the same bytes."""

@@ -239,7 +239,7 @@ def painter_metrics(entry: ZooEntry, model: nn.Module, n: int, out: Path | None)
     c = model.encode(test)
     report = {}
     for name in model.styles:
-        painted = model.decode(model.transform(c, name))
+        painted = model.decode(model.transform(c, name), name)
         log_p = style.patch_log_probs(judge, painted)  # (B, R, C, K), judged once
         k = judge.classes.index(name)
         judged = log_p.mean((1, 2)).argmax(1) == k  # image_verdicts' rule
