@@ -115,8 +115,13 @@ class Painter(nn.Module):
         if not styles or len(set(styles)) != len(styles):
             raise ValueError(f"styles must be distinct names, got {styles}")
         self.styles = styles
-        self.config = {"styles": list(styles), "width": width, "blocks": blocks, "canvas": canvas}
-        self.config["fine_canvas"] = fine_canvas
+        self.config = {
+            "styles": list(styles),
+            "width": width,
+            "blocks": blocks,
+            "canvas": canvas,
+            "fine_canvas": fine_canvas,
+        }
         w = width
         self.encoder = nn.Sequential(
             _conv(3, w),
@@ -146,7 +151,9 @@ class Painter(nn.Module):
         self.head = nn.Sequential(_conv(w, 3), nn.Tanh())  # (B, 3, H, W)
 
     def style_index(self, style, batch: int) -> torch.Tensor:
-        """A style name (or a list of names, one per image) -> indices (B,)."""
+        """A style name (or a list of names, one per image) -> indices (B,); indices pass as is."""
+        if isinstance(style, torch.Tensor):
+            return style
         names = [style] * batch if isinstance(style, str) else list(style)
         unknown = [n for n in names if n not in self.styles]
         if unknown or len(names) != batch:
@@ -165,8 +172,7 @@ class Painter(nn.Module):
         ``at``: for training on crops, each crop's (row, column) in the canvas, in feature pixels
         (a crop at pixel (y, x) of a 256-px painting is at (y / 4, x / 4)); None = whole canvas.
         """
-        index = style if isinstance(style, torch.Tensor) else self.style_index(style, len(c))
-        index = index.to(c.device)
+        index = self.style_index(style, len(c)).to(c.device)
         t = c + self.canvas_in(_place(self.canvas, index, c.shape[-2:], at))  # (B, 4w, H/4, W/4)
         for block in self.body:
             t = block(t, index)
@@ -184,11 +190,9 @@ class Painter(nn.Module):
         the last layer with weight ``alpha`` (``at``: as in :meth:`transform`)."""
         x = self.decoder(features)  # (B, w, H, W)
         if style is not None and alpha > 0:
-            index = style if isinstance(style, torch.Tensor) else self.style_index(style, len(x))
+            index = self.style_index(style, len(x)).to(x.device)
             at = None if at is None else [(4 * r, 4 * q) for r, q in at]
-            x = x + alpha * self.fine_in(
-                _place(self.fine_canvas, index.to(x.device), x.shape[-2:], at)
-            )
+            x = x + alpha * self.fine_in(_place(self.fine_canvas, index, x.shape[-2:], at))
         return self.head(x)
 
     def forward(self, photo: torch.Tensor, style="brush", alpha: float = 1.0) -> torch.Tensor:
