@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
+import sysconfig
+import traceback
+from pathlib import Path
+
+# Code that is not the learner's: this package and every installed library or the standard library.
+_NOT_THE_LEARNERS = tuple(
+    str(Path(p).resolve())
+    for p in {
+        Path(__file__).resolve().parents[1],  # gancourse/
+        *(sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")),
+    }
+)
+
 
 class CheckFailed(AssertionError):
     """An exercise check did not pass. The message is a hint on what to fix.
@@ -45,10 +58,33 @@ def run_learner(func, *args, name: str | None = None, **kwargs):
         ) from None
     except CheckFailed:
         raise
-    except Exception as error:  # any learner error becomes one readable line
+    except Exception as error:  # any learner error becomes a short message with their own line
+        where = learner_line(error)
         raise CheckFailed(
-            f"`{label}` raised {type(error).__name__}: {error}", mistake="error"
+            f"`{label}` raised {type(error).__name__}: {error}"
+            + (f"\n   {where}" if where else ""),
+            mistake="error",
         ) from None
+
+
+def learner_line(error: BaseException) -> str | None:
+    """Where the learner's own code failed: the last frame of the error's traceback that lies
+    outside this package and the installed libraries, as ``line N of FILE: CODE`` (a notebook
+    cell's file is a temporary one, so the code is what finds it). None if there is no such frame.
+    """
+    frames = [
+        f
+        for f in traceback.extract_tb(error.__traceback__)
+        if not str(Path(f.filename).resolve()).startswith(_NOT_THE_LEARNERS)
+    ]
+    if not frames:
+        return None
+    frame = frames[-1]
+    source = frame.filename
+    if "ipykernel" in source or source.startswith("<ipython-input"):
+        source = "your cell"
+    code = f": {frame.line.strip()}" if frame.line else ""
+    return f"in `{frame.name}`, line {frame.lineno} of {source}{code}"
 
 
 def passed(message: str) -> bool:
