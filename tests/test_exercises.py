@@ -1,6 +1,7 @@
 """Exercise machinery: learner copies are generated from sources, leak nothing, and fail
 helpfully."""
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -180,3 +181,15 @@ def test_answers_hidden_in_comments_attachments_and_widget_state_are_stripped():
     assert "widgets" not in learner.metadata
     assert learner.cells[2].attachments == kept.attachments, "a plain figure's attachment stays"
     assert learner.cells[1].source == "Think about D."
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
+def test_each_exercise_gives_its_time_and_the_lesson_to_do_first(source):
+    """The learner's copy opens with an estimated time and a working link to its own lesson."""
+    intro = nbformat.read(ROOT / "exercises" / source.name, as_version=4).cells[0].source
+    assert re.search(r"\*\*Estimated time:\*\* \d+ minutes", intro), intro[:300]
+    link = re.search(r"\*\*Do first:\*\* \[[^\]]+\]\(([^)]+)\)", intro)
+    assert link, f"{source.name}: say which lesson to do first, with a link"
+    target = (ROOT / "exercises" / link.group(1)).resolve()
+    assert target.exists(), f"{source.name}: the link {link.group(1)} leads nowhere"
+    assert target.parent.name == "lessons" and target.name[:2] == source.name[:2]
