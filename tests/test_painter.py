@@ -62,16 +62,17 @@ def test_the_canvas_is_cropped_for_crops_and_resized_for_other_sizes():
     model = Painter(width=4, blocks=0, canvas=3).eval()  # no blocks: t = c + conv1x1(canvas)
     k = model.styles.index("hatching")
     with torch.no_grad():
-        c = torch.randn(2, 16, 8, 8)
+        c = torch.randn(2, 16 + 48, 8, 8)  # 4w features, then the 48 folded pixel channels
         t = model.transform(c, "hatching", at=[(0, 0), (5, 17)])
         crops = torch.stack([model.canvas[k, :, :8, :8], model.canvas[k, :, 5:13, 17:25]])
-        assert torch.allclose(t, c + model.canvas_in(crops))
-        whole = model.transform(torch.zeros(1, 16, 64, 64), "hatching")  # a 256-px photo
-        assert torch.allclose(whole, model.canvas_in(model.canvas[k : k + 1]))
-        half = model.transform(torch.zeros(1, 16, 32, 32), "hatching")  # a 128-px photo
-        assert half.shape == (1, 16, 32, 32)
+        assert torch.allclose(t[:, :16], c[:, :16] + model.canvas_in(crops))
+        assert torch.equal(t[:, 16:], c[:, 16:])  # the pixels pass untouched
+        whole = model.transform(torch.zeros(1, 64, 64, 64), "hatching")  # a 256-px photo
+        assert torch.allclose(whole[:, :16], model.canvas_in(model.canvas[k : k + 1]))
+        half = model.transform(torch.zeros(1, 64, 32, 32), "hatching")  # a 128-px photo
+        assert half.shape == (1, 64, 32, 32)
         small = F.interpolate(model.canvas[k : k + 1], size=(32, 32), mode="bilinear")
-        assert torch.allclose(half, model.canvas_in(small), atol=1e-6)  # resized with the photo
+        assert torch.allclose(half[:, :16], model.canvas_in(small), atol=1e-6)  # resized
         assert not torch.allclose(t[:1], model.transform(c[:1], "brush", at=[(0, 0)]))
 
 
@@ -85,10 +86,10 @@ def test_the_fine_canvas_enters_the_decoder_with_weight_alpha():
         t = model.transform(c, "brush")
         assert torch.allclose(model(x, "brush", 0.0), model.decode(c))  # alpha 0: no canvas
         fine = F.interpolate(model.fine_canvas[k : k + 1], size=(32, 32), mode="bilinear")
-        half = model.head(model.decoder(model.mix(c, t, 0.5)) + 0.5 * model.fine_in(fine))
+        half = model.head(model.draw(model.mix(c, t, 0.5)) + 0.5 * model.fine_in(fine))
         assert torch.allclose(model(x, "brush", 0.5), half, atol=1e-6)
         crop = model.fine_canvas[k : k + 1, :, 8:40, 12:44]  # at (2, 3) in feature pixels
-        ref = model.head(model.decoder(t) + model.fine_in(crop))
+        ref = model.head(model.draw(t) + model.fine_in(crop))
         assert torch.allclose(model.decode(t, "brush", at=[(2, 3)]), ref, atol=1e-6)
 
 

@@ -341,6 +341,7 @@ TINY = {
     for name in RECIPES
 }
 TINY["style_judge"] = ("4", "1")  # its eval samples are paint seeds per test photo and style
+TINY["painter"] = ("2", "1")  # its eval sample is one paint seed per test photo
 
 
 def test_every_registered_model_has_a_recipe_and_a_measure():

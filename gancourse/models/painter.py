@@ -9,20 +9,27 @@ Architecture for width ``w`` and an image (B, 3, H, W), H and W multiples of 4::
 
     encoder   conv 3x3                      -> (B, w, H, W)
               conv 3x3 s2                   -> (B, 2w, H/2, W/2)
-              conv 3x3 s2                   -> (B, 4w, H/4, W/4)     c: the photo's features
+              conv 3x3 s2                   -> (B, 4w, H/4, W/4)     the photo's features
+              + the photo folded 4x4 into channels (pixel_unshuffle)
+                                            -> (B, 4w + 48, H/4, W/4)   c
     canvas    the style's canvas K_s (k, 64, 64), resized to (H/4, W/4), conv 1x1
                                             -> (B, 4w, H/4, W/4)     where the strokes lie
-    style     n residual blocks with conditional instance norm (a gamma, beta per style)
-                                            -> (B, 4w, H/4, W/4)     t_s = body_s(c + K_s)
-    mix       alpha t_s + (1 - alpha) c     -> (B, 4w, H/4, W/4)     alpha = style strength
-    decoder   conv 3x3, x2 up, conv 3x3, x2 up, conv 3x3
+    style     n residual blocks with conditional instance norm (a gamma, beta per style), on
+              the 4w feature channels; the folded pixels pass as they are
+                                            -> (B, 4w + 48, H/4, W/4)   t_s = body_s(c + K_s)
+    mix       alpha t_s + (1 - alpha) c     -> (B, 4w + 48, H/4, W/4)   alpha = style strength
+    decoder   conv 3x3, x2 up, conv 3x3, x2 up, conv 3x3 on the features
+              + conv 3x3 of the photo unfolded (pixel_shuffle): the skip
                                             -> (B, w, H, W)
               + alpha * conv 1x1 of the style's fine canvas F_s (f, 256, 256), resized to (H, W)
-              conv 3x3, tanh                -> (B, 3, H, W)
+    head      conv 3x3, ReLU, conv 3x3, tanh -> (B, 3, H, W)
 
-The decoder draws both the photo (from ``c``; trained to reconstruct it) and the painting (from
-``t_s``), so alpha blends *features*, as AdaIN's strength does: moving a strength slider reruns
-only the decoder, while ``c`` and ``t_s`` are cached. Conditional instance norm:
+The skip hands the decoder the photo at full resolution, as a U-Net's skips do (lesson 09): the
+features at a quarter of the size say what to paint, the pixels where each edge and colour lies, so
+a dot takes the colour under it and an outline follows the edge. The decoder draws both the photo
+(from ``c``; trained to reconstruct it) and the painting (from ``t_s``), so alpha blends
+*features*, as AdaIN's strength does: moving a strength slider reruns only the decoder, while
+``c`` and ``t_s`` are cached. Conditional instance norm:
 
     CIN(x, s) = gamma_s * (x - mean(x)) / std(x) + beta_s     (mean, std per channel, over space)
 
@@ -148,7 +155,13 @@ class Painter(nn.Module):
             _conv(w, w),
             nn.ReLU(True),  # (B, w, H, W)
         )
-        self.head = nn.Sequential(_conv(w, 3), nn.Tanh())  # (B, 3, H, W)
+        self.skip = nn.Sequential(_conv(3, w), nn.ReLU(True))  # (B, 3, H, W) -> (B, w, H, W)
+        self.head = nn.Sequential(
+            _conv(w, w),
+            nn.ReLU(True),  # (B, w, H, W): gates the canvas by the photo (dot here, paper there)
+            _conv(w, 3),
+            nn.Tanh(),  # (B, 3, H, W)
+        )
 
     def style_index(self, style, batch: int) -> torch.Tensor:
         """A style name (or a list of names, one per image) -> indices (B,); indices pass as is."""
@@ -163,8 +176,20 @@ class Painter(nn.Module):
         return torch.tensor([self.styles.index(n) for n in names])
 
     def encode(self, photo: torch.Tensor) -> torch.Tensor:
-        """The photo's features ``c`` (B, 4w, H/4, W/4); the photo is checked first."""
-        return self.encoder(check_image_batch(photo, "photo"))
+        """``c`` (B, 4w + 48, H/4, W/4): the photo's features and its pixels folded 4x4 into
+        channels; the photo is checked first."""
+        photo = check_image_batch(photo, "photo")
+        return torch.cat([self.encoder(photo), F.pixel_unshuffle(photo, 4)], 1)
+
+    def split(self, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``c`` -> (features (B, 4w, H/4, W/4), folded pixels (B, 48, H/4, W/4))."""
+        n = 4 * self.config["width"]
+        return c[:, :n], c[:, n:]
+
+    def draw(self, features: torch.Tensor) -> torch.Tensor:
+        """The decoder's full-size features (B, w, H, W): the decoded features plus the skip."""
+        feat, pixels = self.split(features)
+        return self.decoder(feat) + self.skip(F.pixel_shuffle(pixels, 4))
 
     def transform(self, c: torch.Tensor, style, at=None) -> torch.Tensor:
         """The painted features ``t_s = body_s(c + K_s)`` for a style name or list of names.
@@ -173,10 +198,11 @@ class Painter(nn.Module):
         (a crop at pixel (y, x) of a 256-px painting is at (y / 4, x / 4)); None = whole canvas.
         """
         index = self.style_index(style, len(c)).to(c.device)
-        t = c + self.canvas_in(_place(self.canvas, index, c.shape[-2:], at))  # (B, 4w, H/4, W/4)
+        t, pixels = self.split(c)
+        t = t + self.canvas_in(_place(self.canvas, index, c.shape[-2:], at))  # (B, 4w, H/4, W/4)
         for block in self.body:
             t = block(t, index)
-        return t
+        return torch.cat([t, pixels], 1)  # (B, 4w + 48, H/4, W/4)
 
     @staticmethod
     def mix(c: torch.Tensor, t: torch.Tensor, alpha: float = 1.0) -> torch.Tensor:
@@ -188,7 +214,7 @@ class Painter(nn.Module):
     def decode(self, features: torch.Tensor, style=None, alpha: float = 1.0, at=None):
         """Pixels (B, 3, H, W) from features; with a ``style``, its fine canvas is added before
         the last layer with weight ``alpha`` (``at``: as in :meth:`transform`)."""
-        x = self.decoder(features)  # (B, w, H, W)
+        x = self.draw(features)  # (B, w, H, W)
         if style is not None and alpha > 0:
             index = self.style_index(style, len(x)).to(x.device)
             at = None if at is None else [(4 * r, 4 * q) for r, q in at]

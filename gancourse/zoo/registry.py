@@ -14,6 +14,7 @@ from torch import nn
 
 from gancourse import checkpoint
 from gancourse.data.faces import FACE_ATTRIBUTES, FACE_CLASSES
+from gancourse.data.styles import STYLE_NAMES
 from gancourse.models.judge import JUDGE_CLASSES
 
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "zoo_weights"
@@ -170,6 +171,22 @@ REGISTRY: dict[str, ZooEntry] = {
             summary="patch classifier: 'photo' or one of the five paint-filter styles (64x64 "
             "patches); measures style transfer in lessons 08-09",
             kind="judge",
+            dataset="paintings",
+        ),
+        ZooEntry(
+            name="painter",
+            architecture="gancourse.models.painter:Painter",
+            config={
+                "styles": list(STYLE_NAMES),
+                "width": 16,
+                "blocks": 5,
+                "canvas": 8,
+                "fine_canvas": 4,
+            },
+            sha256="4bfab8acad1557ba401afcbcb299eaf229a6a4c5ff908090571c264e46a43d8c",
+            summary="feed-forward painter: a photo in any of the five styles in one pass, with a "
+            "style-strength alpha (lesson 08)",
+            kind="painter",
             dataset="paintings",
         ),
     ]

@@ -25,7 +25,7 @@ from gancourse import checkpoint, runtime
 from gancourse.train import distributed
 from gancourse.zoo import read_file, write_card
 from gancourse.zoo.evaluate import evaluate, half_precision_error
-from gancourse.zoo.recipes import faces, judge, style, translation
+from gancourse.zoo.recipes import faces, judge, painter, style, translation
 from gancourse.zoo.recipes.common import Recipe, Run, log
 from gancourse.zoo.registry import WEIGHTS_DIR, entry
 
@@ -34,6 +34,7 @@ RECIPES: dict[str, Recipe] = {
     **style.RECIPES,
     **translation.RECIPES,
     **judge.RECIPES,
+    **painter.RECIPES,
 }
 
 
