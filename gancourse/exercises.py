@@ -20,6 +20,12 @@ looks like a marker but is not exactly one (``#### BEGIN SOLUTION``, ``### begin
 This is a small equivalent of nbgrader's preprocessor that needs no nbgrader database. Lesson 00
 explains how the exercises work.
 
+``nbgrader_metadata`` gives every source cell nbgrader's cell metadata (schema version 3), so an
+instructor can run ``nbgrader generate_assignment`` and ``autograde`` on ``exercises/source``:
+solution cells are unlocked ``solution`` cells, the cells that call a ``check_*`` function are
+locked graded tests worth one point, every other cell is locked. ``generate`` writes it into the
+sources; the learner copies keep it, as nbgrader's release copies do.
+
 Command line: ``python -m gancourse.exercises [--check] [SOURCE_DIR OUT_DIR]``.
 """
 
@@ -40,6 +46,10 @@ TEXT_STUB = ["YOUR ANSWER HERE"]
 # a line whose words are a marker's, whatever the #s, case and trailing text
 NEAR_MARKER = re.compile(r"^\W*(begin|end)\s+solution\b", re.IGNORECASE)
 HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+CHECK_CALL = re.compile(r"^\s*(?:\w+\.)*(check_\w+)\(", re.MULTILINE)
+DEFINES = re.compile(r"^(?:def|class)\s+(\w+)", re.MULTILINE)
+GRADE_ID = re.compile(r"^[a-zA-Z0-9_\-]+$")  # nbgrader's rule for a grade_id
+NBGRADER_KEYS = {"grade", "grade_id", "locked", "schema_version", "solution", "task"}
 
 
 class SolutionMarkerError(ValueError):
@@ -107,10 +117,102 @@ def has_solution(notebook: nbformat.NotebookNode) -> bool:
     return any(BEGIN in cell.source for cell in notebook.cells)
 
 
-def generate(source_dir: Path, out_dir: Path, check: bool = False) -> list[Path]:
+def is_solution_cell(cell) -> bool:
+    return any(line.strip() == BEGIN for line in cell.source.split("\n"))
+
+
+def check_call(cell) -> str | None:
+    """The ``check_*`` function a code cell calls, or None."""
+    found = CHECK_CALL.search(cell.source) if cell.cell_type == "code" else None
+    return found.group(1) if found else None
+
+
+def nbgrader_metadata(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Set nbgrader's cell metadata (schema 3) on every cell, in place; returns the notebook.
+
+    grade_ids are readable and stable: ``<function>_solution`` for a cell whose solution defines
+    a function, ``check_<name>`` for a check cell, ``cell-NN`` (NN the cell index) otherwise;
+    ``-2``, ``-3``... tell apart repeats.
+    """
+    used: set[str] = set()
+    for index, cell in enumerate(notebook.cells):
+        meta = {"grade": False, "locked": True, "schema_version": 3, "solution": False}
+        meta["task"] = False
+        defined = DEFINES.findall(cell.source) if cell.cell_type == "code" else []
+        if is_solution_cell(cell):
+            name = f"{defined[0]}_solution" if defined else f"cell-{index:02d}-solution"
+            meta.update(locked=False, solution=True)
+        elif check_call(cell):
+            name = check_call(cell)
+            meta.update(grade=True, points=1)
+        else:
+            name = f"cell-{index:02d}"
+        grade_id, n = name, 1
+        while grade_id in used:
+            n += 1
+            grade_id = f"{name}-{n}"
+        used.add(grade_id)
+        meta["grade_id"] = grade_id
+        cell.metadata["nbgrader"] = dict(sorted(meta.items()))
+    return notebook
+
+
+def nbgrader_problems(notebook: nbformat.NotebookNode) -> list[str]:
+    """What breaks nbgrader's v3 cell metadata rules (or this course's) in a notebook; [] if none.
+
+    nbgrader's rules (``nbgraderformat/v3.py`` and its docs on cell metadata): the keys grade,
+    grade_id, locked, schema_version (3), solution and task; booleans where boolean; a grade_id
+    of letters, digits, ``_`` and ``-``, unique in the notebook; ``points`` (a number >= 0) on a
+    grade cell; a solution cell is not locked; a task cell is markdown and neither grade nor
+    solution. The course adds: the markers only in solution cells, every check cell graded with
+    points >= 1.
+    """
+    problems, seen = [], set()
+    for index, cell in enumerate(notebook.cells):
+        where = f"cell {index}"
+        meta = cell.metadata.get("nbgrader")
+        if not isinstance(meta, dict):
+            problems.append(f"{where}: no nbgrader metadata")
+            continue
+        missing = NBGRADER_KEYS - set(meta)
+        if missing:
+            problems.append(f"{where}: missing {sorted(missing)}")
+            continue
+        if meta["schema_version"] != 3:
+            problems.append(f"{where}: schema_version {meta['schema_version']!r}, not 3")
+        for key in ("grade", "locked", "solution", "task"):
+            if not isinstance(meta[key], bool):
+                problems.append(f"{where}: {key} must be true or false")
+        grade_id = meta["grade_id"]
+        if not isinstance(grade_id, str) or not GRADE_ID.match(grade_id):
+            problems.append(f"{where}: grade_id {grade_id!r} is not letters, digits, _ and -")
+        elif grade_id in seen:
+            problems.append(f"{where}: duplicate grade_id {grade_id!r}")
+        seen.add(grade_id)
+        points = meta.get("points")
+        if meta["grade"] and (isinstance(points, bool) or not isinstance(points, (int, float))):
+            problems.append(f"{where}: a grade cell needs points")
+        elif meta["grade"] and points < 0:
+            problems.append(f"{where}: negative points")
+        if meta["solution"] and meta["locked"]:
+            problems.append(f"{where}: a solution cell must not be locked")
+        if meta["task"] and (cell.cell_type != "markdown" or meta["grade"] or meta["solution"]):
+            problems.append(f"{where}: a task cell is markdown, neither grade nor solution")
+        if is_solution_cell(cell) != bool(meta["solution"]):
+            problems.append(f"{where}: solution flag disagrees with the solution markers")
+        if check_call(cell) and not (meta["grade"] and meta.get("points", 0) >= 1):
+            problems.append(f"{where}: a check cell must be graded, with points >= 1")
+    return problems
+
+
+def generate(
+    source_dir: Path, out_dir: Path, check: bool = False, nbgrader: bool = False
+) -> list[Path]:
     """Write (or with ``check=True`` compare) the learner copy of every source notebook.
 
-    Returns the learner copies that were written, or with ``check`` those that are out of date.
+    With ``nbgrader=True`` (the command line's default) the sources first get their nbgrader
+    metadata (``nbgrader_metadata``) and are rewritten, or reported, when it changed. Returns the
+    files written, or with ``check`` those that are out of date.
     """
     sources = sorted(Path(source_dir).glob("*.ipynb"))
     if not sources:
@@ -122,13 +224,17 @@ def generate(source_dir: Path, out_dir: Path, check: bool = False) -> list[Path]
             raise SolutionMarkerError(
                 f"{source} has no '{BEGIN}' marker: every exercise source needs one."
             )
-        learner_text = nbformat.writes(make_learner_copy(notebook, source.name)) + "\n"
-        target = Path(out_dir) / source.name
-        current = target.read_text(encoding="utf-8") if target.exists() else None
-        if current != learner_text:
-            changed.append(target)
-            if not check:
-                target.write_text(learner_text, encoding="utf-8")
+        texts = {}
+        if nbgrader:
+            texts[source] = nbformat.writes(nbgrader_metadata(notebook)) + "\n"
+        learner = make_learner_copy(notebook, source.name)  # keeps the nbgrader metadata
+        texts[Path(out_dir) / source.name] = nbformat.writes(learner) + "\n"
+        for path, text in texts.items():
+            current = path.read_text(encoding="utf-8") if path.exists() else None
+            if current != text:
+                changed.append(path)
+                if not check:
+                    path.write_text(text, encoding="utf-8")
     return changed
 
 
@@ -139,15 +245,20 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--check", action="store_true", help="only report learner copies that are out of date"
     )
+    parser.add_argument(
+        "--no-nbgrader", action="store_true", help="leave the sources' nbgrader metadata as it is"
+    )
     args = parser.parse_args(argv)
-    changed = generate(Path(args.source_dir), Path(args.out_dir), check=args.check)
+    changed = generate(
+        Path(args.source_dir), Path(args.out_dir), check=args.check, nbgrader=not args.no_nbgrader
+    )
     if args.check:
         for path in changed:
             print(f"out of date: {path} (run `make exercises`)")
         return 1 if changed else 0
     for path in changed:
         print(f"wrote {path}")
-    print(f"{len(changed)} learner cop{'y' if len(changed) == 1 else 'ies'} updated")
+    print(f"{len(changed)} notebook{'' if len(changed) == 1 else 's'} updated")
     return 0
 
 

@@ -193,3 +193,54 @@ def test_each_exercise_gives_its_time_and_the_lesson_to_do_first(source):
     target = (ROOT / "exercises" / link.group(1)).resolve()
     assert target.exists(), f"{source.name}: the link {link.group(1)} leads nowhere"
     assert target.parent.name == "lessons" and target.name[:2] == source.name[:2]
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
+def test_sources_carry_valid_nbgrader_metadata(source):
+    """nbgrader can run on exercises/source: every cell has valid v3 metadata, checks are graded."""
+    nb = nbformat.read(source, as_version=4)
+    assert exercises.nbgrader_problems(nb) == []
+    meta = [c.metadata["nbgrader"] for c in nb.cells]
+    assert any(m["solution"] for m in meta) and any(m["grade"] for m in meta)
+    assert [c.metadata["nbgrader"] for c in exercises.nbgrader_metadata(nb).cells] == meta
+    for cell, m in zip(nb.cells, meta):
+        if exercises.check_call(cell):
+            assert m["grade_id"] == exercises.check_call(cell) and m["points"] >= 1
+
+
+def _graded_notebook():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("Write f."),
+        nbformat.v4.new_code_cell(
+            "def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"
+        ),
+        nbformat.v4.new_code_cell("lesson00.check_f(f)"),
+    ]
+    return exercises.nbgrader_metadata(nb)
+
+
+def test_nbgrader_metadata_names_cells_readably():
+    ids = [c.metadata["nbgrader"]["grade_id"] for c in _graded_notebook().cells]
+    assert ids == ["cell-00", "f_solution", "check_f"]
+
+
+@pytest.mark.parametrize(
+    "plant, message",
+    [
+        (lambda cells: cells[2].metadata["nbgrader"].update(grade_id="f_solution"), "duplicate"),
+        (lambda cells: cells[2].metadata["nbgrader"].pop("points"), "needs points"),
+        (lambda cells: cells[1].metadata["nbgrader"].update(locked=True), "must not be locked"),
+        (lambda cells: cells[2].metadata["nbgrader"].update(grade=False), "check cell"),
+        (lambda cells: cells[0].metadata["nbgrader"].pop("schema_version"), "missing"),
+        (lambda cells: cells[0].metadata["nbgrader"].update(grade_id="cell 0"), "not letters"),
+        (lambda cells: cells[1].metadata["nbgrader"].update(solution=False), "markers"),
+        (lambda cells: cells[0].metadata.pop("nbgrader"), "no nbgrader"),
+    ],
+)
+def test_nbgrader_validator_rejects_planted_errors(plant, message):
+    nb = _graded_notebook()
+    assert exercises.nbgrader_problems(nb) == []
+    plant(nb.cells)
+    problems = exercises.nbgrader_problems(nb)
+    assert problems and message in " ".join(problems), problems
