@@ -50,6 +50,8 @@ CHECK_CALL = re.compile(r"^\s*(?:\w+\.)*(check_\w+)\(", re.MULTILINE)
 DEFINES = re.compile(r"^(?:def|class)\s+(\w+)", re.MULTILINE)
 GRADE_ID = re.compile(r"^[a-zA-Z0-9_\-]+$")  # nbgrader's rule for a grade_id
 NBGRADER_KEYS = {"grade", "grade_id", "locked", "schema_version", "solution", "task"}
+# keys nbgrader's v3 schema allows besides those (it sets checksum and cell_type on releases)
+NBGRADER_OPTIONAL = {"points", "checksum", "cell_type"}
 
 
 class SolutionMarkerError(ValueError):
@@ -162,10 +164,11 @@ def nbgrader_problems(notebook: nbformat.NotebookNode) -> list[str]:
 
     nbgrader's rules (``nbgraderformat/v3.py`` and its docs on cell metadata): the keys grade,
     grade_id, locked, schema_version (3), solution and task; booleans where boolean; a grade_id
-    of letters, digits, ``_`` and ``-``, unique in the notebook; ``points`` (a number >= 0) on a
-    grade cell; a solution cell is not locked; a task cell is markdown and neither grade nor
-    solution. The course adds: the markers only in solution cells, every check cell graded with
-    points >= 1.
+    of letters, digits, ``_`` and ``-``, unique in the notebook; no other keys but points,
+    checksum and cell_type; ``points`` (a number >= 0) on a grade cell; a task cell is markdown and
+    neither grade nor solution; a markdown cell is both grade and solution or neither. The course
+    adds: a solution cell is not locked (else the learner cannot answer); the markers only in
+    solution cells; every check cell graded with points >= 1.
     """
     problems, seen = [], set()
     for index, cell in enumerate(notebook.cells):
@@ -178,6 +181,9 @@ def nbgrader_problems(notebook: nbformat.NotebookNode) -> list[str]:
         if missing:
             problems.append(f"{where}: missing {sorted(missing)}")
             continue
+        extra = set(meta) - NBGRADER_KEYS - NBGRADER_OPTIONAL
+        if extra:
+            problems.append(f"{where}: keys nbgrader does not allow: {sorted(extra)}")
         if meta["schema_version"] != 3:
             problems.append(f"{where}: schema_version {meta['schema_version']!r}, not 3")
         for key in ("grade", "locked", "solution", "task"):
@@ -190,7 +196,9 @@ def nbgrader_problems(notebook: nbformat.NotebookNode) -> list[str]:
             problems.append(f"{where}: duplicate grade_id {grade_id!r}")
         seen.add(grade_id)
         points = meta.get("points")
-        if meta["grade"] and (isinstance(points, bool) or not isinstance(points, (int, float))):
+        if isinstance(points, bool) or not isinstance(points, (int, float)):
+            points = None
+        if meta["grade"] and points is None:
             problems.append(f"{where}: a grade cell needs points")
         elif meta["grade"] and points < 0:
             problems.append(f"{where}: negative points")
@@ -198,9 +206,11 @@ def nbgrader_problems(notebook: nbformat.NotebookNode) -> list[str]:
             problems.append(f"{where}: a solution cell must not be locked")
         if meta["task"] and (cell.cell_type != "markdown" or meta["grade"] or meta["solution"]):
             problems.append(f"{where}: a task cell is markdown, neither grade nor solution")
+        if cell.cell_type == "markdown" and not meta["task"] and meta["grade"] != meta["solution"]:
+            problems.append(f"{where}: a markdown answer must be both grade and solution")
         if is_solution_cell(cell) != bool(meta["solution"]):
             problems.append(f"{where}: solution flag disagrees with the solution markers")
-        if check_call(cell) and not (meta["grade"] and meta.get("points", 0) >= 1):
+        if check_call(cell) and not (meta["grade"] and (points or 0) >= 1):
             problems.append(f"{where}: a check cell must be graded, with points >= 1")
     return problems
 

@@ -236,6 +236,9 @@ def test_nbgrader_metadata_names_cells_readably():
         (lambda cells: cells[0].metadata["nbgrader"].update(grade_id="cell 0"), "not letters"),
         (lambda cells: cells[1].metadata["nbgrader"].update(solution=False), "markers"),
         (lambda cells: cells[0].metadata.pop("nbgrader"), "no nbgrader"),
+        (lambda cells: cells[0].metadata["nbgrader"].update(grade=True, points=1), "markdown"),
+        (lambda cells: cells[0].metadata["nbgrader"].update(hidden=True), "does not allow"),
+        (lambda cells: cells[2].metadata["nbgrader"].update(points="1"), "needs points"),
     ],
 )
 def test_nbgrader_validator_rejects_planted_errors(plant, message):
