@@ -138,14 +138,12 @@ def nbgrader_metadata(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """
     used: set[str] = set()
     for index, cell in enumerate(notebook.cells):
-        meta = {"grade": False, "locked": True, "schema_version": 3, "solution": False}
-        meta["task"] = False
+        meta = dict(grade=False, locked=True, schema_version=3, solution=False, task=False)
         defined = DEFINES.findall(cell.source) if cell.cell_type == "code" else []
         if is_solution_cell(cell):
             name = f"{defined[0]}_solution" if defined else f"cell-{index:02d}-solution"
             meta.update(locked=False, solution=True)
-        elif check_call(cell):
-            name = check_call(cell)
+        elif name := check_call(cell):
             meta.update(grade=True, points=1)
         else:
             name = f"cell-{index:02d}"

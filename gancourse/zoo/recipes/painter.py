@@ -100,7 +100,7 @@ def train_painter(run: Run):
 RECIPES = {
     "painter": Recipe(
         train_painter,
-        steps=3000,
+        steps=4000,
         batch_size=8,
         eval_samples=1,
         seed=3,
