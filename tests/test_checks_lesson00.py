@@ -39,6 +39,12 @@ def test_blank_is_not_implemented(check):
         ("divided by 256", lambda v: v.float() / 256 * 2 - 1),
         ("shape", lambda v: v.float().flatten() / 127.5 - 1),
         ("not a tensor", lambda v: (v.float() / 127.5 - 1).numpy()),
+        ("not a tensor", lambda v: None),
+        ("not a tensor", lambda v: (v.float() / 127.5 - 1, v)),
+        ("dtype", lambda v: v.double() / 127.5 - 1),  # float64: no crash, a named dtype
+        ("error", lambda v: (v.float() / 127.5 - 1).view(4, 3, 8, 8)),  # hard-coded shape
+        ("in place", lambda v: v.fill_(0).float() - 1),
+        ("wrong mapping", lambda v: v.float() / 127.5 - 1 + 0.5 * (v.dim() == 3)),  # 1st batch only
     ],
 )
 def test_to_unit_range_mistakes_named(mistake, func):
@@ -57,6 +63,12 @@ def test_to_unit_range_mistakes_named(mistake, func):
         ),
         ("dtype", lambda x: ((x + 1) * 127.5).round()),
         ("wrong mapping", lambda x: ((x + 1) * 100).round().clamp(0, 255).to(torch.uint8)),
+        ("in place", lambda x: x.add_(1).mul_(127.5).round_().clamp_(0, 255).to(torch.uint8)),
+        ("not a tensor", lambda x: ((x + 1) * 127.5).round().clamp(0, 255).byte().tolist()),
+        ("not a tensor", lambda x: None),
+        # float32 intermediate: rounds 127.5-steps of a float64 input the same, but a constant
+        # built with the wrong shape fails on the second (3, 7) batch
+        ("shape", lambda x: ((x + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).flatten()),
     ],
 )
 def test_to_uint8_mistakes_named(mistake, func):

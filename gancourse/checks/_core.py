@@ -155,13 +155,15 @@ def expect_tensor(
         )
     dtype = dtype if dtype is not None else (like.dtype if like is not None else None)
     if dtype is not None and result.dtype != dtype:
-        source = f"the input was {like.dtype}" if like is not None else f"expected {dtype}"
-        raise CheckFailed(
-            f"`{name}` returned {result.dtype}; {source}. Build new tensors with "
-            "dtype=x.dtype, device=x.device (or torch.zeros_like / torch.*_like), and do not "
-            "convert with .double() / .float() / torch.tensor(...).",
-            mistake="dtype",
-        )
+        if like is not None and like.dtype == dtype:
+            fix = (
+                f"the input was {dtype}. Keep the input's dtype: build new tensors with "
+                "dtype=x.dtype, device=x.device (or torch.*_like), and do not convert with "
+                ".float() / .double() / torch.tensor(...)"
+            )
+        else:
+            fix = f"expected {dtype}: convert with .to({dtype})"
+        raise CheckFailed(f"`{name}` returned {result.dtype}; {fix}.", mistake="dtype")
     device = (
         torch.device(device) if device is not None else (like.device if like is not None else None)
     )
