@@ -111,3 +111,110 @@ def test_cycle_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson09.check_cycle_loss(func)
     assert info.value.mistake == mistake
+
+
+# ----------------------------------------------------------------------------- issue 20 mistakes
+def _p2p_inplace(lg, f, t, lam=100.0):
+    diff = f.sub_(t)  # changes the caller's fake
+    return _bce(lg, 1.0) + lam * diff.abs().mean()
+
+
+def _p2p_no_grad(lg, f, t, lam=100.0):
+    with torch.no_grad():
+        return g_loss(lg, f, t, lam)
+
+
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("in place", _p2p_inplace),
+        ("dtype", lambda lg, f, t, lam=100.0: g_loss(lg, f, t, lam).float()),
+        ("dtype", lambda lg, f, t, lam=100.0: g_loss(lg.double(), f.double(), t.double(), lam)),
+        ("lambda hard-coded", lambda lg, f, t, lam=100.0: g_loss(lg, f, t, 100.0)),
+        (
+            "BCE on probabilities",
+            lambda lg, f, t, lam=100.0: (
+                F.binary_cross_entropy(torch.sigmoid(lg), torch.ones_like(lg))
+                + lam * (f - t).abs().mean()
+            ),
+        ),
+        (
+            "log(sigmoid + eps)",
+            lambda lg, f, t, lam=100.0: (
+                -torch.log(torch.sigmoid(lg) + 1e-8).mean() + lam * (f - t).abs().mean()
+            ),
+        ),
+        (
+            "wrong adversarial term",
+            lambda lg, f, t, lam=100.0: _bce(lg, 0.9) + lam * (f - t).abs().mean(),
+        ),
+        (
+            "wrong L1 term",
+            lambda lg, f, t, lam=100.0: _bce(lg, 1.0) + lam * F.smooth_l1_loss(f, t),
+        ),
+        ("no gradient", _p2p_no_grad),
+        (
+            "detached term",
+            lambda lg, f, t, lam=100.0: _bce(lg, 1.0) + lam * (f.detach() - t).abs().mean(),
+        ),
+        (
+            "detached term",
+            lambda lg, f, t, lam=100.0: _bce(lg.detach(), 1.0) + lam * (f - t).abs().mean(),
+        ),
+        ("not a tensor", lambda lg, f, t, lam=100.0: g_loss(lg, f, t, lam).item()),
+        ("not a tensor", lambda lg, f, t, lam=100.0: pix2pix.generator_loss(lg, f, t, lam)),
+        ("not a tensor", lambda lg, f, t, lam=100.0: None),
+        ("not a tensor", lambda lg, f, t, lam=100.0: g_loss(lg, f, t, lam).detach().numpy()),
+    ],
+)
+def test_pix2pix_issue20_mistakes_named(mistake, func):
+    with pytest.raises(CheckFailed) as info:
+        lesson09.check_pix2pix_generator_loss(func)
+    assert info.value.mistake == mistake, str(info.value)
+
+
+def _cyc_inplace(a, b, G, F_):
+    a.clamp_(-0.5, 0.5)
+    return cyc(a, b, G, F_)
+
+
+def _cyc_no_grad(a, b, G, F_):
+    with torch.no_grad():
+        return cyc(a, b, G, F_)
+
+
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("in place", _cyc_inplace),
+        ("dtype", lambda a, b, G, F_: cyc(a, b, G, F_).float()),
+        ("no gradient", _cyc_no_grad),
+        (
+            "detached term",
+            lambda a, b, G, F_: (F_(G(a).detach()) - a).abs().mean() + (G(F_(b)) - b).abs().mean(),
+        ),
+        ("weighted by lambda", lambda a, b, G, F_: 10 * cyc(a, b, G, F_)),
+        (
+            "extra tanh",
+            lambda a, b, G, F_: (
+                (torch.tanh(F_(G(a))) - a).abs().mean() + (torch.tanh(G(F_(b))) - b).abs().mean()
+            ),
+        ),
+        ("averaged twice", lambda a, b, G, F_: cyc(a, b, G, F_) / 2),
+        ("not reduced", lambda a, b, G, F_: (F_(G(a)) - a).abs()),
+        ("not a tensor", lambda a, b, G, F_: cyc(a, b, G, F_).item()),
+        ("not a tensor", lambda a, b, G, F_: None),
+    ],
+)
+def test_cycle_issue20_mistakes_named(mistake, func):
+    with pytest.raises(CheckFailed) as info:
+        lesson09.check_cycle_loss(func)
+    assert info.value.mistake == mistake, str(info.value)
+
+
+def test_cycle_check_leaves_the_global_random_state_alone():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    lesson09.check_cycle_loss(cyc)
+    assert torch.equal(torch.rand(3), expected)
