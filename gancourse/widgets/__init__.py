@@ -1,6 +1,6 @@
 """Live explorers (ipywidgets), every one on the same base: a pure ``render(state) -> image bytes``.
 
-Derived in lesson 00 (the slider pattern) and used in lessons 05-09. One module per topic:
+Derived in lesson 00 (the slider pattern) and used in lessons 01 and 05-09. One module per topic:
 
 - :mod:`gancourse.widgets.base`    :class:`Explorer` (controls wired to ``render``) and its
   :class:`LRUCache`;
@@ -9,23 +9,27 @@ Derived in lesson 00 (the slider pattern) and used in lessons 05-09. One module 
 - :mod:`gancourse.widgets.style`   :class:`StyleExplorer`, :class:`PainterExplorer`,
   :class:`StyleMixer` (08),
   :class:`BackgroundBlender` (09).
+- :mod:`gancourse.widgets.ganlab`  :class:`GANLab` (01): a 2-D GAN trained live.
 
 Every explorer is re-exported here: ``from gancourse import widgets; widgets.LatentExplorer(...)``
 or ``from gancourse.widgets import StyleExplorer``. Models are passed in, never loaded here.
 """
 
-from . import base, latent, style
+from . import base, ganlab, latent, style
 from .base import Explorer, LRUCache, check_state
+from .ganlab import GANLab
 from .latent import AttributeToggles, EditExplorer, LatentExplorer, seed_latent
 from .style import NO_STYLE, BackgroundBlender, PainterExplorer, StyleExplorer, StyleMixer
 
 __all__ = [
     "base",
+    "ganlab",
     "latent",
     "style",
     "Explorer",
     "LRUCache",
     "check_state",
+    "GANLab",
     "AttributeToggles",
     "EditExplorer",
     "LatentExplorer",
