@@ -11,20 +11,44 @@ def good_optimal(p_data, p_g):
     return p_data / (p_data + p_g)
 
 
-def make_step(detach=True, zero_grad=True, step=True, labels=1, sign=1):
+def bce_on_probabilities(r, f):
+    return F.binary_cross_entropy(torch.sigmoid(r), torch.ones_like(r)) + (
+        F.binary_cross_entropy(torch.sigmoid(f), torch.zeros_like(f))
+    )
+
+
+LOSSES = {  # the D loss on real logits r and fake logits f, right and wrong
+    "right": lambda r, f: F.softplus(-r).mean() + F.softplus(f).mean(),
+    "flipped labels": lambda r, f: F.softplus(r).mean() + F.softplus(-f).mean(),
+    "flipped sign": lambda r, f: -(F.softplus(-r).mean() + F.softplus(f).mean()),
+    "BCE on probabilities": bce_on_probabilities,
+    "epsilon": lambda r, f: (
+        -(torch.log(torch.sigmoid(r) + 1e-8) + torch.log(1 - torch.sigmoid(f) + 1e-8)).mean()
+    ),
+    "naive log": lambda r, f: (
+        -(torch.log(torch.sigmoid(r)) + torch.log(1 - torch.sigmoid(f))).mean()
+    ),
+    "real detached": lambda r, f: F.softplus(-r.detach()).mean() + F.softplus(f).mean(),
+}
+
+
+def make_step(
+    detach=True, zero_grad=True, step=True, loss="right", order="zbs", ret=lambda x: x, own=False
+):
+    """A D step; ``order`` is the order of zero_grad (z), backward (b), step (s)."""
+
     def discriminator_step(G, D, real, z, opt_d):
         fake = G(z).detach() if detach else G(z)
-        if zero_grad:
-            opt_d.zero_grad()
-        if labels == 1:
-            loss = F.softplus(-D(real)).mean() + F.softplus(D(fake)).mean()
-        else:
-            loss = F.softplus(D(real)).mean() + F.softplus(-D(fake)).mean()
-        loss = sign * loss
-        loss.backward()
-        if step:
-            opt_d.step()
-        return loss
+        opt = torch.optim.SGD(D.parameters(), lr=0.1) if own else opt_d
+        value = LOSSES[loss](D(real), D(fake))
+        for action in order:
+            if action == "z" and zero_grad:
+                opt.zero_grad()
+            if action == "b":
+                value.backward()
+            if action == "s" and step:
+                opt.step()
+        return ret(value)
 
     return discriminator_step
 
@@ -50,10 +74,15 @@ def test_blank_is_not_implemented(check):
     [
         ("flipped ratio", lambda a, b: b / (a + b)),
         ("not normalised", lambda a, b: a / b),
-        ("not normalised", lambda a, b: a),
+        ("numerator only", lambda a, b: a),
         ("wrong formula", lambda a, b: a / (a + 2 * b)),
         ("shape", lambda a, b: (a / (a + b)).mean()),
         ("not a tensor", lambda a, b: (a / (a + b)).tolist()),
+        ("not a tensor", lambda a, b: (a / (a + b)).numpy()),
+        ("not a tensor", lambda a, b: None),
+        ("dtype", lambda a, b: (a / (a + b)).float()),  # the float64 batch comes back float32
+        ("dtype", lambda a, b: torch.tensor((a / (a + b)).tolist())),
+        ("in place", lambda a, b: a.div_(a + b)),
     ],
 )
 def test_optimal_discriminator_mistakes_named(mistake, func):
@@ -66,10 +95,22 @@ def test_optimal_discriminator_mistakes_named(mistake, func):
     "mistake,kwargs",
     [
         ("missing detach", dict(detach=False)),
-        ("flipped labels", dict(labels=0)),
-        ("flipped sign", dict(sign=-1)),
+        ("flipped labels", dict(loss="flipped labels")),
+        ("flipped sign", dict(loss="flipped sign")),
         ("missing zero_grad", dict(zero_grad=False)),
         ("no optimizer step", dict(step=False)),
+        ("zero_grad after backward", dict(order="bzs")),
+        ("missing zero_grad", dict(order="bsz")),  # zero_grad at the end: too late
+        ("no backward", dict(order="zs")),
+        ("own optimizer", dict(own=True)),
+        ("real term detached", dict(loss="real detached")),
+        ("BCE on probabilities", dict(loss="BCE on probabilities")),  # right at moderate logits
+        ("extreme logits", dict(loss="epsilon")),
+        ("unstable log(sigmoid)", dict(loss="naive log")),
+        ("not a tensor", dict(ret=lambda x: x.item())),
+        ("not a tensor", dict(ret=lambda x: None)),
+        ("dtype", dict(ret=lambda x: x.double())),
+        ("shape", dict(ret=lambda x: x.expand(3))),
     ],
 )
 def test_d_step_mistakes_named(mistake, kwargs):
@@ -78,13 +119,24 @@ def test_d_step_mistakes_named(mistake, kwargs):
     assert info.value.mistake == mistake
 
 
-def test_d_step_no_loss_returned():
-    def no_return(G, D, real, z, opt_d):
-        make_step()(G, D, real, z, opt_d)
+def test_d_step_in_place_and_manual_update_named():
+    def noisy_real(G, D, real, z, opt_d):
+        real += 0.01  # "instance noise", added to the caller's batch
+        return make_step()(G, D, real, z, opt_d)
 
-    with pytest.raises(CheckFailed) as info:
-        lesson01.check_d_step(no_return)
-    assert info.value.mistake == "no loss returned"
+    def manual_update(G, D, real, z, opt_d):  # a hard-coded learning rate, no optimiser
+        D.zero_grad()
+        loss = LOSSES["right"](D(real), D(G(z).detach()))
+        loss.backward()
+        with torch.no_grad():
+            for p in D.parameters():
+                p -= 0.1 * p.grad
+        return loss
+
+    for mistake, func in (("in place", noisy_real), ("own optimizer", manual_update)):
+        with pytest.raises(CheckFailed) as info:
+            lesson01.check_d_step(func)
+        assert info.value.mistake == mistake
 
 
 def test_d_step_library_version_passes():
