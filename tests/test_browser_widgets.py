@@ -1,6 +1,11 @@
 """Sliders in a real browser: JupyterLab in headless Chromium, keyboard and mouse move the slider,
 and the picture the learner sees changes (its bytes, hashed, differ)."""
 
+import json
+import re
+import time
+import urllib.request
+
 import pytest
 
 from tests import jupyterlab_browser as jb
@@ -59,3 +64,91 @@ def test_style_strength_slider_changes_the_picture(lab):
         cell = jb.widget_cell(page, "alpha")
         # the lesson leaves alpha at 1.0 (full style), so move it down
         _move_and_check(cell, jb.slider_in(cell, "alpha"), key="ArrowLeft", dx=-60)
+
+
+GANLAB_NOTEBOOK = {
+    "cells": [
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "metadata": {},
+            "outputs": [],
+            "source": [
+                "import torch\n",
+                "\n",
+                "from gancourse.widgets import GANLab\n",
+                "\n",
+                "torch.set_num_threads(1)\n",
+                "lab = GANLab(steps_per_tick=5, interval_ms=250)\n",
+                "lab",
+            ],
+        }
+    ],
+    "metadata": {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}
+    },
+    "nbformat": 4,
+    "nbformat_minor": 4,
+}
+
+
+def _put_notebook(base: str, name: str, notebook: dict) -> None:
+    """Write a notebook into the served (temporary) folder through Jupyter's contents API."""
+    body = json.dumps({"type": "notebook", "format": "json", "content": notebook}).encode()
+    request = urllib.request.Request(
+        f"{base}/api/contents/{name}?token={jb.TOKEN}", data=body, method="PUT"
+    )
+    request.add_header("Content-Type", "application/json")
+    urllib.request.urlopen(request, timeout=30).close()
+
+
+def _lab_step(cell) -> int:
+    """The step counter GANLab's status line shows ('step N · ...')."""
+    text = cell.locator(".widget-html-content", has_text=re.compile(r"^step \d+")).inner_text()
+    return int(re.match(r"step (\d+)", text).group(1))
+
+
+def _wait_until(page, condition, timeout_s: float, what: str):
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        if condition():
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"waited {timeout_s} s for {what}")
+
+
+def test_ganlab_plays_pauses_and_follows_its_controls(lab):
+    _put_notebook(lab, "ganlab_smoke.ipynb", GANLAB_NOTEBOOK)
+    with jb.chromium_page() as page:
+        jb.open_and_run_all(page, lab, "ganlab_smoke.ipynb")
+        cell = jb.widget_cell(page, "lr_d")
+        play = cell.locator(".widget-play button").first  # ipywidgets 8: one play/pause toggle
+        start_image, start_step = jb.image_digest(cell), _lab_step(cell)
+        assert start_step == 0
+
+        play.click()
+        _wait_until(page, lambda: _lab_step(cell) >= 10, 20, "the step counter to pass 10")
+        playing_image = jb.wait_for_new_image(cell, start_image)
+        assert playing_image != start_image, "the picture did not change while playing"
+        early = _lab_step(cell)
+        _wait_until(page, lambda: _lab_step(cell) > early, 10, "the counter to keep rising")
+
+        play.click()  # pause
+        page.wait_for_timeout(1500)  # a tick already sent may still arrive
+        paused_step, paused_image = _lab_step(cell), jb.image_digest(cell)
+        page.wait_for_timeout(2000)
+        assert _lab_step(cell) == paused_step, "training went on after pause"
+        assert jb.image_digest(cell) == paused_image, "the picture kept changing after pause"
+
+        # a control: the dataset dropdown redraws at once (new real points), nothing trains
+        cell.locator(".widget-dropdown", has_text="dataset").locator("select").select_option("grid")
+        assert jb.wait_for_new_image(cell, paused_image) != paused_image
+        assert _lab_step(cell) == paused_step
+        # a slider: lr_d moves by keyboard; the step button then trains exactly one step
+        slider = jb.slider_in(cell, "lr_d")
+        before = jb.readout(slider)
+        jb.press_slider(slider, "ArrowRight", presses=2)
+        assert jb.readout(slider) != before, "the keyboard did not move lr_d"
+        cell.locator("button", has_text="step").click()
+        _wait_until(page, lambda: _lab_step(cell) == paused_step + 1, 10, "one more step")
+        assert not [e for e in page.errors if "widget" in e.lower()], page.errors
