@@ -32,7 +32,10 @@ def test_solutions_pass(capsys):
 
     assert lesson06.check_slerp(editing.slerp)
     assert lesson06.check_truncate(editing.truncate)
-    assert lesson06.check_sefa(lambda w, k: editing.sefa(w.reshape(w.shape[0], -1).T, k)[0])
+    # editing.sefa always returns float32 (its documented contract); the exercise keeps w's dtype
+    assert lesson06.check_sefa(
+        lambda w, k: editing.sefa(w.reshape(w.shape[0], -1).T, k)[0].to(w.dtype)
+    )
     assert capsys.readouterr().out.count("✅ Passed") == 6
 
 
@@ -130,6 +133,86 @@ def _wrong_reshape(weight, k):
     ],
 )
 def test_sefa_mistakes_are_named(mistake, func):
+    with pytest.raises(CheckFailed) as info:
+        lesson06.check_sefa(func)
+    assert info.value.mistake == mistake, str(info.value)
+
+
+# ----------------------------------------------------------------------------- issue 20 mistakes
+def _slerp_inplace(z0, z1, t):
+    z0 /= z0.norm()  # changes the caller's latent
+    return good_slerp(z0, z1, t)
+
+
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("in place", _slerp_inplace),
+        ("dtype", lambda z0, z1, t: good_slerp(z0, z1, t).float()),
+        ("dtype", lambda z0, z1, t: good_slerp(z0.double(), z1.double(), t)),
+        ("not finite", lambda z0, z1, t: good_slerp(z0, z1, t) * (float("nan") if t == 0.5 else 1)),
+        ("not a tensor", lambda z0, z1, t: None),
+        ("not a tensor", lambda z0, z1, t: (good_slerp(z0, z1, t), t)),
+        ("not a tensor", lambda z0, z1, t: float(t)),
+        ("wrong formula", lambda z0, z1, t: good_slerp(z0, z1, t) if len(z0) == 64 else z0),
+    ],
+)
+def test_slerp_issue20_mistakes_named(mistake, func):
+    with pytest.raises(CheckFailed) as info:
+        lesson06.check_slerp(func)
+    assert info.value.mistake == mistake, str(info.value)
+
+
+def _truncate_inplace(z, psi, mean):
+    z -= mean
+    return mean + psi * z
+
+
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("in place", _truncate_inplace),
+        ("psi hard-coded", lambda z, psi, mean: mean + 0.7 * (z - mean)),
+        ("psi hard-coded", lambda z, psi, mean: mean + 0.3 * (z - mean)),
+        ("psi ignored", lambda z, psi, mean: z.clone()),
+        ("dtype", lambda z, psi, mean: (mean + psi * (z - mean)).double()),
+        ("dtype", lambda z, psi, mean: (mean + psi * (z - mean)).float()),
+        ("not a tensor", lambda z, psi, mean: (mean + psi * (z - mean)).numpy()),
+        ("not a tensor", lambda z, psi, mean: None),
+        ("wrong formula", lambda z, psi, mean: mean + psi * (z - mean) if len(z) == 5 else z),
+    ],
+)
+def test_truncate_issue20_mistakes_named(mistake, func):
+    with pytest.raises(CheckFailed) as info:
+        lesson06.check_truncate(func)
+    assert info.value.mistake == mistake, str(info.value)
+
+
+def _sefa_inplace(weight, k):
+    weight /= weight.norm()
+    return good_sefa(weight, k)
+
+
+def _largest_last(weight, k):
+    return good_sefa(weight, k).flip(0)
+
+
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("in place", _sefa_inplace),
+        ("k ignored", lambda w, k: good_sefa(w, 3)),
+        ("largest last", _largest_last),
+        ("dtype", lambda w, k: good_sefa(w, k).float()),
+        ("not finite", lambda w, k: good_sefa(w, k) * float("nan")),
+        ("not a tensor", lambda w, k: good_sefa(w, k).numpy()),
+        (
+            "not a tensor",
+            lambda w, k: torch.linalg.eigh(w.reshape(w.shape[0], -1) @ w.reshape(w.shape[0], -1).T),
+        ),
+    ],
+)
+def test_sefa_issue20_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson06.check_sefa(func)
     assert info.value.mistake == mistake, str(info.value)
