@@ -51,6 +51,9 @@ def test_blank_is_not_implemented(check):
         check(blank)
 
 
+IMAGENET = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+
+
 def _t(v):
     return torch.tensor(v).view(-1, 1, 1)
 
@@ -69,7 +72,14 @@ def _inplace(x, m, s):
         ("wrong order", lambda x, m, s: x / _t(s) - _t(m)),
         ("in place", _inplace),
         ("shape", lambda x, m, s: ((x - _t(m)) / _t(s)).mean(1)),
-        ("wrong values", lambda x, m, s: x * 2 - 1),
+        ("hard-coded 0.5", lambda x, m, s: x * 2 - 1),  # [-1, 1], whatever the arguments
+        ("wrong values", lambda x, m, s: (x - _t(m)) / _t(s) + 0.1),
+        ("hard-coded mean/std", lambda x, m, s: good_normalize(x, IMAGENET[0], IMAGENET[1])),
+        ("dtype", lambda x, m, s: good_normalize(x, m, s).float()),
+        ("dtype", lambda x, m, s: (x.float() - _t(m)) / _t(s)),
+        ("not a tensor", lambda x, m, s: good_normalize(x, m, s).numpy()),
+        ("not a tensor", lambda x, m, s: None),
+        ("in place", lambda x, m, s: x.sub_(_t(m)).div_(_t(s))),
     ],
 )
 def test_normalize_mistakes_named(mistake, func):
@@ -84,7 +94,13 @@ def test_normalize_mistakes_named(mistake, func):
         ("wrong order", lambda y, m, s: (y + _t(m)) * _t(s)),
         ("swapped mean and std", lambda y, m, s: y * _t(m) + _t(s)),
         ("divided by std", lambda y, m, s: y / _t(s) + _t(m)),
-        ("wrong values", lambda y, m, s: (y + 1) / 2),
+        ("hard-coded 0.5", lambda y, m, s: (y + 1) / 2),
+        ("wrong values", lambda y, m, s: y * _t(s) + _t(m) + 0.1),
+        ("hard-coded mean/std", lambda y, m, s: good_denormalize(y, IMAGENET[0], IMAGENET[1])),
+        ("in place", lambda y, m, s: y.mul_(_t(s)).add_(_t(m))),
+        ("dtype", lambda y, m, s: good_denormalize(y, m, s).float()),
+        ("shape", lambda y, m, s: good_denormalize(y, m, s)[0]),
+        ("not a tensor", lambda y, m, s: (good_denormalize(y, m, s),)),
     ],
 )
 def test_denormalize_mistakes_named(mistake, func):
@@ -110,6 +126,16 @@ def _vertical(a, b, generator=None):
     return torch.where(flip, a.flip(-2), a), torch.where(flip, b.flip(-2), b)
 
 
+def _fixed_seed(a, b, generator=None):
+    return good_paired_flip(a, b, torch.Generator().manual_seed(0))
+
+
+def _in_place_flip(a, b, generator=None):
+    flip = torch.rand(a.shape[0], generator=generator) < 0.5
+    a[flip], b[flip] = a[flip].flip(-1), b[flip].flip(-1)
+    return a, b
+
+
 def _global_rng(a, b, generator=None):
     return good_paired_flip(a, b, None)
 
@@ -122,12 +148,22 @@ def _global_rng(a, b, generator=None):
         ("vertical flip", _vertical),
         ("ignores generator", _global_rng),
         ("not a pair", lambda a, b, g=None: torch.cat([a, b])),
+        ("fixed seed", _fixed_seed),
+        ("in place", _in_place_flip),
+        ("dtype", lambda a, b, g=None: tuple(t.float() for t in good_paired_flip(a, b, g))),
+        ("not a tensor", lambda a, b, g=None: (None, None)),
+        ("shape", lambda a, b, g=None: tuple(t[:2] for t in good_paired_flip(a, b, g))),
     ],
 )
 def test_paired_flip_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson02.check_paired_flip(func)
     assert info.value.mistake == mistake
+
+
+def _roll_then_zero(x, dx, dy):
+    x.copy_(torch.roll(x, shifts=(dy, dx), dims=(-2, -1)))
+    return good_translate(torch.roll(x, shifts=(-dy, -dx), dims=(-2, -1)), dx, dy)
 
 
 @pytest.mark.parametrize(
@@ -137,6 +173,10 @@ def test_paired_flip_mistakes_named(mistake, func):
         ("wrong direction", lambda x, dx, dy: good_translate(x, -dx, -dy)),
         ("swapped axes", lambda x, dx, dy: good_translate(x, dy, dx)),
         ("wrong values", lambda x, dx, dy: x * 0),
+        ("in place", _roll_then_zero),
+        ("dtype", lambda x, dx, dy: good_translate(x, dx, dy).float()),
+        ("shape", lambda x, dx, dy: good_translate(x, dx, dy).view(-1, *x.shape[-2:])),
+        ("not a tensor", lambda x, dx, dy: None),
     ],
 )
 def test_translate_mistakes_named(mistake, func):

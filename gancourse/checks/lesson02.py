@@ -1,29 +1,41 @@
-"""Checks for ``exercises/02_preprocessing.ipynb``: mean/std normalisation, a paired random flip,
-and a translation augmentation."""
+"""Checks for ``exercises/02_preprocessing.ipynb`` (lesson 02): mean/std normalisation, a paired
+random flip, and a translation augmentation.
+
+    normalize:   y[:, c] = (x[:, c] - mean[c]) / std[c]       denormalize: x = y · std + mean
+    paired_flip: pair i flipped left-right (both images) when its coin u_i < 1/2
+    translate:   out[..., i + dy, j + dx] = x[..., i, j], the uncovered pixels 0
+
+Every check runs a float32 and a float64 input of other shapes and seeds (normalisation with
+ImageNet's statistics, then others), and names an in-place change to an input.
+"""
 
 from __future__ import annotations
 
 import torch
 
-from ._core import CheckFailed, passed, run_learner
+from ._core import CheckFailed, expect_tensor, passed, recognise, run_pure
 
-MEAN = (0.485, 0.456, 0.406)
+MEAN = (0.485, 0.456, 0.406)  # ImageNet's, what a learner might hard-code
 STD = (0.229, 0.224, 0.225)
+CASES = (  # shape, seed, dtype, mean, std: the second with other statistics, as a list
+    ((4, 3, 5, 7), 0, torch.float32, MEAN, STD),
+    ((2, 3, 4, 6), 2, torch.float64, [0.5, 0.3, 0.7], [0.2, 0.5, 0.25]),
+)
 
 
-def _images(b=4, h=5, w=7, seed=0) -> torch.Tensor:
+def _images(shape, seed, dtype=torch.float32) -> torch.Tensor:
     g = torch.Generator().manual_seed(seed)
-    return torch.rand(b, 3, h, w, generator=g)
+    return torch.rand(shape, generator=g, dtype=dtype)
 
 
-def _stats():
-    return torch.tensor(MEAN).view(1, 3, 1, 1), torch.tensor(STD).view(1, 3, 1, 1)
+def _stats(values, dtype) -> torch.Tensor:
+    return torch.tensor(values, dtype=dtype).view(1, 3, 1, 1)
 
 
 def _call(func, *args, name):
-    """run_learner, but a broadcasting error becomes a named hint about the channel axis."""
+    """run_pure, but a broadcasting error becomes a named hint about the channel axis."""
     try:
-        return run_learner(func, *args, name=name)
+        return run_pure(func, *args, name=name)
     except CheckFailed as error:
         if error.mistake == "error" and (
             "must match the size" in error.hint or "broadcast" in error.hint
@@ -37,101 +49,91 @@ def _call(func, *args, name):
         raise
 
 
-def _tensor(out, shape, label):
-    if not isinstance(out, torch.Tensor):
-        raise CheckFailed(
-            f"`{label}` must return a torch.Tensor, got {type(out).__name__}.",
-            mistake="not a tensor",
-        )
-    if tuple(out.shape) != tuple(shape):
-        raise CheckFailed(
-            f"`{label}` must keep the shape {tuple(shape)}, got {tuple(out.shape)}.",
-            mistake="shape",
-        )
-    return out
+def _hard_coded(mean, imagenet, half):
+    """The known results of statistics written into the function instead of taken from the
+    arguments (only where the arguments differ from them)."""
+    hint = (
+        f"your result uses {{}} although mean={list(mean)} was passed: use the `mean` and `std` "
+        "arguments, not numbers written into the function."
+    )
+    known = {"hard-coded 0.5": (half, hint.format("mean = std = 0.5"))}
+    if tuple(mean) != MEAN:
+        known["hard-coded mean/std"] = (imagenet, hint.format("ImageNet's statistics"))
+    return known
 
 
 def check_normalize(normalize) -> bool:
     """``normalize(x, mean, std)``: per-channel (x - mean) / std on a batch (B, 3, H, W)."""
-    x = _images()
-    original = x.clone()
-    out = _tensor(_call(normalize, x, MEAN, STD, name="normalize"), x.shape, "normalize")
-    if not torch.equal(x, original):
+    for shape, seed, dtype, mean, std in CASES:
+        x = _images(shape, seed, dtype)
+        out = _call(normalize, x, mean, std, name="normalize")
+        out = expect_tensor(out, like=x, shape=shape, name="normalize")
+        m, s = _stats(mean, dtype), _stats(std, dtype)
+        expected = (x - m) / s
+        if torch.allclose(out, expected, atol=1e-5):
+            continue
+        inet = (x - _stats(MEAN, dtype)) / _stats(STD, dtype)
+        known = _hard_coded(mean, inet, (x - 0.5) / 0.5) | {
+            "swapped mean and std": (
+                (x - s) / m,
+                "you swapped mean and std: subtract the mean, divide by the std.",
+            ),
+            "multiplied by std": ((x - m) * s, "divide by the std, do not multiply."),
+            "wrong order": (
+                x / s - m,
+                "subtract the mean *before* dividing: (x - mean) / std, not x / std - mean.",
+            ),
+        }
+        recognise(out, known)
         raise CheckFailed(
-            "your function changed its input in place; compute a new tensor instead "
-            "(x - m, not x -= m).",
-            mistake="in place",
+            f"the values are off (largest error {(out - expected).abs().max().item():.3g}). "
+            "Each channel c must become (x[:, c] - mean[c]) / std[c].",
+            mistake="wrong values",
         )
-    m, s = _stats()
-    expected = (x - m) / s
-    if torch.allclose(out, expected, atol=1e-5):
-        return passed("per-channel (x - mean) / std.")
-    if torch.allclose(out, (x - s) / m, atol=1e-5):
-        raise CheckFailed(
-            "you swapped mean and std: subtract the mean, divide by the std.",
-            mistake="swapped mean and std",
-        )
-    if torch.allclose(out, (x - m) * s, atol=1e-5):
-        raise CheckFailed(
-            "divide by the std, do not multiply: (x - mean) / std.", mistake="multiplied by std"
-        )
-    if torch.allclose(out, x / s - m, atol=1e-5):
-        raise CheckFailed(
-            "subtract the mean *before* dividing: (x - mean) / std, not x / std - mean.",
-            mistake="wrong order",
-        )
-    raise CheckFailed(
-        f"the values are off (largest error {(out - expected).abs().max().item():.3g}). "
-        "Each channel c must become (x[:, c] - mean[c]) / std[c].",
-        mistake="wrong values",
-    )
+    return passed("per-channel (x - mean) / std, with the arguments' statistics and dtype.")
 
 
 def check_denormalize(denormalize) -> bool:
     """``denormalize(y, mean, std)``: the inverse, y * std + mean, so
     denormalize(normalize(x)) == x."""
-    x = _images(seed=1)
-    m, s = _stats()
-    y = (x - m) / s
-    out = _tensor(
-        _call(denormalize, y.clone(), MEAN, STD, name="denormalize"), x.shape, "denormalize"
-    )
-    if torch.allclose(out, x, atol=1e-5):
-        return passed("denormalize(normalize(x)) gives x back.")
-    if torch.allclose(out, (y + m) * s, atol=1e-5):
+    for shape, seed, dtype, mean, std in CASES:
+        x = _images(shape, seed + 1, dtype)
+        m, s = _stats(mean, dtype), _stats(std, dtype)
+        y = (x - m) / s
+        out = _call(denormalize, y, mean, std, name="denormalize")
+        out = expect_tensor(out, like=y, shape=shape, name="denormalize")
+        if torch.allclose(out, x, atol=1e-5):
+            continue
+        inet = y * _stats(STD, dtype) + _stats(MEAN, dtype)
+        known = _hard_coded(mean, inet, y * 0.5 + 0.5) | {
+            "wrong order": (
+                (y + m) * s,
+                "undo the steps in reverse order: first multiply by std, then add the mean.",
+            ),
+            "swapped mean and std": (y * m + s, "you swapped mean and std: y * std + mean."),
+            "divided by std": (y / s + m, "multiply by the std to undo the division."),
+        }
+        recognise(out, known)
         raise CheckFailed(
-            "undo the steps in reverse order: first multiply by std, then add the mean.",
-            mistake="wrong order",
+            "denormalize(normalize(x)) is not x "
+            f"(largest error {(out - x).abs().max().item():.3g}).",
+            mistake="wrong values",
         )
-    if torch.allclose(out, y * m + s, atol=1e-5):
-        raise CheckFailed(
-            "you swapped mean and std: y * std + mean.", mistake="swapped mean and std"
-        )
-    if torch.allclose(out, y / s + m, atol=1e-5):
-        raise CheckFailed(
-            "multiply by the std to undo the division: y * std + mean.", mistake="divided by std"
-        )
-    if torch.allclose(out, x.clamp(0, 1), atol=1e-5):
-        return passed("denormalize(normalize(x)) gives x back.")
-    raise CheckFailed(
-        f"denormalize(normalize(x)) is not x (largest error {(out - x).abs().max().item():.3g}).",
-        mistake="wrong values",
-    )
+    return passed("denormalize(normalize(x)) gives x back, with the arguments' statistics.")
 
 
-def check_paired_flip(paired_flip) -> bool:
-    """``paired_flip(a, b, generator)``: flip each pair (a[i], b[i]) left-right together,
-    with prob. 1/2."""
-    n = 64
-    base = torch.arange(n * 3 * 4 * 6, dtype=torch.float32).view(n, 3, 4, 6)
-    a, b = base.clone(), -base.clone()
-    g = torch.Generator().manual_seed(0)
-    out = run_learner(paired_flip, a, b, g, name="paired_flip")
+def _flips(paired_flip, base, seed):
+    """Run ``paired_flip`` on (base, -base) with a generator seeded ``seed``; return the pair."""
+    g = torch.Generator().manual_seed(seed)
+    out = run_pure(paired_flip, base.clone(), -base, g, name="paired_flip")
     if not (isinstance(out, tuple | list) and len(out) == 2):
         raise CheckFailed("return the pair: `return a_out, b_out`.", mistake="not a pair")
-    a2, b2 = (_tensor(t, base.shape, "paired_flip") for t in out)
+    return [expect_tensor(t, like=base, shape=base.shape, name="paired_flip") for t in out]
+
+
+def _decisions(base, a2, b2) -> list[bool]:
     decisions = []
-    for i in range(n):
+    for i in range(len(base)):
         same_a, flip_a = torch.equal(a2[i], base[i]), torch.equal(a2[i], base[i].flip(-1))
         same_b, flip_b = torch.equal(b2[i], -base[i]), torch.equal(b2[i], -base[i].flip(-1))
         if torch.equal(a2[i], base[i].flip(-2)) or torch.equal(b2[i], -base[i].flip(-2)):
@@ -154,6 +156,17 @@ def check_paired_flip(paired_flip) -> bool:
                 mistake="inconsistent flip",
             )
         decisions.append(flip_a)
+    return decisions
+
+
+def check_paired_flip(paired_flip) -> bool:
+    """``paired_flip(a, b, generator)``: flip each pair (a[i], b[i]) left-right together,
+    with prob. 1/2, the coins drawn from ``generator``. Runs 64 float32 pairs with generator
+    seeds 0, 5, 5 again and 6 (float64): the same seed must give the same flips, another seed
+    other flips."""
+    n = 64
+    base = torch.arange(n * 3 * 4 * 6, dtype=torch.float32).view(n, 3, 4, 6)
+    decisions = _decisions(base, *_flips(paired_flip, base, 0))
     flipped = sum(decisions)
     if flipped in (0, n):
         raise CheckFailed(
@@ -166,13 +179,20 @@ def check_paired_flip(paired_flip) -> bool:
             f"{flipped} of {n} pairs were flipped; with probability 1/2 expect about half.",
             mistake="probability",
         )
-    g1, g2 = torch.Generator().manual_seed(5), torch.Generator().manual_seed(5)
-    r1 = run_learner(paired_flip, base.clone(), -base.clone(), g1, name="paired_flip")
-    r2 = run_learner(paired_flip, base.clone(), -base.clone(), g2, name="paired_flip")
+    r1, r2 = _flips(paired_flip, base, 5), _flips(paired_flip, base, 5)
     if not torch.equal(r1[0], r2[0]):
         raise CheckFailed(
             "use the `generator` argument for the coin tosses, so a seed reproduces the flips.",
             mistake="ignores generator",
+        )
+    base64 = base.double()
+    other = _decisions(base64, *_flips(paired_flip, base64, 6))
+    if other == _decisions(base, *r1):
+        raise CheckFailed(
+            "generators with seeds 5 and 6 give the same flips: a torch.manual_seed(...) or a "
+            "torch.Generator of your own inside the function fixes the coins. Draw them from "
+            "the `generator` argument: torch.rand(B, generator=generator).",
+            mistake="fixed seed",
         )
     return passed(f"{flipped}/{n} pairs flipped, always both images together, left-right.")
 
@@ -188,12 +208,13 @@ def _reference_translate(x, dx, dy):
 
 def check_translate(translate) -> bool:
     """``translate(x, dx, dy)``: move the content dx pixels right and dy down, fill the gap
-    with 0."""
-    x = torch.arange(2 * 3 * 6 * 8, dtype=torch.float32).view(2, 3, 6, 8) + 1
-    for dx, dy in ((2, 1), (-3, 2), (0, -2), (1, 0)):
-        out = _tensor(
-            run_learner(translate, x.clone(), dx, dy, name="translate"), x.shape, "translate"
-        )
+    with 0. Four shifts of a float32 (2, 3, 6, 8) batch, three of a float64 (3, 5, 9) image."""
+    cases = [((2, 3, 6, 8), torch.float32, s) for s in ((2, 1), (-3, 2), (0, -2), (1, 0))]
+    cases += [((3, 5, 9), torch.float64, s) for s in ((4, -1), (-2, 3), (0, 0))]
+    for shape, dtype, (dx, dy) in cases:
+        x = torch.arange(torch.Size(shape).numel(), dtype=dtype).view(shape) + 1
+        out = run_pure(translate, x, dx, dy, name="translate")
+        out = expect_tensor(out, like=x, shape=shape, name="translate")
         expected = _reference_translate(x, dx, dy)
         if torch.equal(out, expected):
             continue
@@ -215,8 +236,10 @@ def check_translate(translate) -> bool:
                 mistake="swapped axes",
             )
         raise CheckFailed(
-            f"translate(x, {dx}, {dy}) is wrong at {int((out != expected).sum())} of {out.numel()} "
-            "values. Copy x[..., :H-dy, :W-dx] into out[..., dy:, dx:] (for positive shifts).",
+            f"translate(x, {dx}, {dy}) on a {tuple(shape)} input is wrong at "
+            f"{int((out != expected).sum())} of {out.numel()} values. Copy x[..., :H-dy, :W-dx] "
+            "into out[..., dy:, dx:] (for positive shifts); a shift of 0 keeps the whole axis "
+            "(beware x[..., :-0], which is empty).",
             mistake="wrong values",
         )
     return passed("content moves right/down by (dx, dy), the gap is zero, nothing wraps around.")
