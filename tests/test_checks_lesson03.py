@@ -14,6 +14,10 @@ def good_gp(D, real, fake, eps):
     return ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
 
 
+def _bce_on_probabilities(f):
+    return F.binary_cross_entropy(torch.sigmoid(f), torch.ones_like(f))
+
+
 def test_solutions_and_library_pass(capsys):
     assert lesson03.check_g_loss_nonsaturating(lambda f: F.softplus(-f).mean())
     assert lesson03.check_g_loss_nonsaturating(losses.g_loss_nonsaturating)
@@ -52,6 +56,17 @@ def test_blank_is_not_implemented(check):
         ("unstable log(sigmoid)", lambda f: -torch.log(torch.sigmoid(f)).mean()),
         ("not reduced", lambda f: F.softplus(-f)),
         ("wrong formula", lambda f: (1 - torch.sigmoid(f)).mean()),
+        ("BCE on probabilities", _bce_on_probabilities),
+        ("extreme logits", lambda f: -torch.log(torch.sigmoid(f) + 1e-8).mean()),
+        ("extreme logits", lambda f: -torch.log(torch.sigmoid(f).clamp(min=1e-7)).mean()),
+        ("hard-coded batch size", lambda f: F.softplus(-f).sum() / 6),
+        ("dtype", lambda f: F.softplus(-f).mean().float()),  # the float64 batch: float32 back
+        ("dtype", lambda f: torch.tensor(F.softplus(-f).mean().item())),
+        ("not a tensor", lambda f: F.softplus(-f).mean().item()),
+        ("not a tensor", lambda f: None),
+        ("in place", lambda f: F.softplus(f.neg_()).mean()),
+        ("no gradient", lambda f: F.softplus(-f).mean().detach()),
+        ("wrong gradient", lambda f: F.softplus(-f).mean() * 2 - F.softplus(-f.detach()).mean()),
     ],
 )
 def test_g_loss_mistakes_named(mistake, func):
@@ -68,6 +83,13 @@ def test_g_loss_mistakes_named(mistake, func):
         ("missing margin", lambda r, f: F.relu(-r).mean() + F.relu(f).mean()),
         ("flipped sign", lambda r, f: F.relu(1 - r).mean() + F.relu(1 - f).mean()),
         ("wrong formula", lambda r, f: F.relu(1 - r).mean()),
+        ("averaged the terms", lambda r, f: torch.cat([F.relu(1 - r), F.relu(1 + f)]).mean()),
+        ("dtype", lambda r, f: (F.relu(1 - r).mean() + F.relu(1 + f).mean()).float()),
+        ("not reduced", lambda r, f: F.relu(1 - r) + F.relu(1 + f)),
+        ("not a tensor", lambda r, f: (F.relu(1 - r).mean(), F.relu(1 + f).mean())),
+        ("in place", lambda r, f: F.relu(r.mul_(-1).add_(1)).mean() + F.relu(1 + f).mean()),
+        ("wrong gradient", lambda r, f: F.relu(1 - r.detach()).mean() + F.relu(1 + f).mean()),
+        ("no gradient", lambda r, f: (F.relu(1 - r).mean() + F.relu(1 + f).mean()).detach()),
     ],
 )
 def test_hinge_mistakes_named(mistake, func):
@@ -92,6 +114,13 @@ def gp_variant(kind):
             return grad.norm(dim=1).pow(2).mean()
         if kind == "elementwise":
             return ((grad - 1) ** 2).mean()
+        if kind == "detached":
+            return ((grad.detach().norm(dim=1) - 1) ** 2).mean()
+        if kind == "half detached":  # right value, half the gradient
+            norms = grad.norm(dim=1)
+            return ((norms - 1) * (norms.detach() - 1)).mean()
+        if kind == "float32":
+            return ((grad.norm(dim=1) - 1) ** 2).mean().float()
         return ((grad.norm(dim=1) - 1) ** 2).mean()
 
     return gp
@@ -108,9 +137,43 @@ def gp_variant(kind):
         ("no -1 target", "no target"),
         ("no abs/norm", "elementwise"),
         ("no create_graph", "no graph"),
+        ("detached", "detached"),
+        ("wrong gradient", "half detached"),
+        ("dtype", "float32"),  # the float64 run gets float32 back
     ],
 )
 def test_gradient_penalty_mistakes_named(mistake, kind):
     with pytest.raises(CheckFailed) as info:
         lesson03.check_gradient_penalty(gp_variant(kind))
+    assert info.value.mistake == mistake
+
+
+def _gp_by_backward(D, real, fake, eps):
+    mixed = (eps * real + (1 - eps) * fake).requires_grad_(True)
+    D(mixed).sum().backward()
+    return ((mixed.grad.norm(dim=1) - 1) ** 2).mean()
+
+
+def _gp_own_eps(D, real, fake, eps):
+    return good_gp(D, real, fake, torch.rand_like(eps))
+
+
+def _gp_in_place(D, real, fake, eps):
+    real.mul_(eps).add_((1 - eps) * fake)  # x̂ built in the caller's real batch
+    return good_gp(D, real, real, torch.ones_like(eps))
+
+
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("used backward", _gp_by_backward),
+        ("ignores eps", _gp_own_eps),
+        ("in place", _gp_in_place),
+        ("not a tensor", lambda D, r, f, e: None),
+        ("not reduced", lambda D, r, f, e: good_gp(D, r, f, e).expand(3)),
+    ],
+)
+def test_gradient_penalty_other_mistakes_named(mistake, func):
+    with pytest.raises(CheckFailed) as info:
+        lesson03.check_gradient_penalty(func)
     assert info.value.mistake == mistake
