@@ -106,27 +106,31 @@ def _edit_before_relu(G, z, n, alpha):
     return h
 
 
-def test_feature_edit_solution_and_library_pass(capsys):
-    from gancourse import editing
-
+def test_feature_edit_solution_passes(capsys):
     assert lesson07.check_feature_edit(good_feature_edit)
-
-    def with_library(G, z, n, alpha):
-        fs = editing.FeatureSpace(G)
-        return fs(fs.features(z) + alpha * n)
-
-    assert lesson07.check_feature_edit(with_library)
-    assert capsys.readouterr().out.count("✅ Passed") == 2
+    assert capsys.readouterr().out.count("✅ Passed") == 1
     with pytest.raises(NotImplementedYet):
         lesson07.check_feature_edit(blank)
+
+
+def test_feature_edit_reference_is_the_librarys_feature_space():
+    """The check's reference edit equals editing.FeatureSpace's (which works in float32 only)."""
+    from gancourse import editing
+
+    G = lesson07._edit_generator()
+    fs = editing.FeatureSpace(G)
+    z, n = torch.randn(3, 8), torch.randn(fs.z_dim)
+    with torch.no_grad():
+        assert torch.allclose(lesson07._edited(G, z, n, 1.5), fs(fs.features(z) + 1.5 * n))
+    assert G(z).abs().mean() > 0.2  # O(1) images: an extra tanh or a wrong edit shows
 
 
 @pytest.mark.parametrize(
     "mistake,func",
     [
         ("not edited", lambda G, z, n, a: G(z)),
-        ("alpha", lambda G, z, n, a: good_feature_edit(G, z, n, 1.0)),
-        ("alpha", lambda G, z, n, a: good_feature_edit(G, z, n, 2 * a)),
+        ("alpha missing", lambda G, z, n, a: good_feature_edit(G, z, n, 1.0)),
+        ("alpha twice", lambda G, z, n, a: good_feature_edit(G, z, n, a * a)),
         ("before the ReLU", _edit_before_relu),
         ("shape", lambda G, z, n, a: good_feature_edit(G, z, n, a)[:, :1]),
         ("not a tensor", lambda G, z, n, a: good_feature_edit(G, z, n, a).numpy()),
@@ -135,6 +139,105 @@ def test_feature_edit_solution_and_library_pass(capsys):
     ],
 )
 def test_feature_edit_mistakes_are_named(mistake, func):
+    with pytest.raises(CheckFailed) as info:
+        lesson07.check_feature_edit(func)
+    assert info.value.mistake == mistake, str(info.value)
+
+
+# ----------------------------------------------------------------------------- issue 20 mistakes
+def _ifg_inplace(z, scores):
+    scores -= scores.mean()  # changes the caller's scores
+    return good_interfacegan(z, scores + 0.5)
+
+
+_FIRST_Z = {}
+
+
+def _ifg_kept(z, scores):
+    """Computes the direction once and returns it for every later data set."""
+    if "n" not in _FIRST_Z:
+        _FIRST_Z["n"] = good_interfacegan(z, scores)
+    return _FIRST_Z["n"]
+
+
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("in place", _ifg_inplace),
+        ("dtype", lambda z, s: good_interfacegan(z, s).double()),
+        ("shape", lambda z, s: good_interfacegan(z, s)[None]),
+        ("not a tensor", lambda z, s: None),
+        ("not finite", lambda z, s: good_interfacegan(z, s) / 0),
+        ("wrong direction", _ifg_kept),
+    ],
+)
+def test_interfacegan_issue20_mistakes_named(mistake, func):
+    _FIRST_Z.clear()
+    with pytest.raises(CheckFailed) as info:
+        lesson07.check_interfacegan(func)
+    assert info.value.mistake == mistake, str(info.value)
+
+
+def _orth_inplace(n1, n2):
+    n2 /= n2.norm()  # changes the caller's n2
+    out = n1 - (n1 @ n2) * n2
+    return out / out.norm()
+
+
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("in place", _orth_inplace),
+        ("dtype", lambda n1, n2: good_orthogonalize(n1, n2).float()),
+        ("dtype", lambda n1, n2: good_orthogonalize(n1.double(), n2.double())),
+        ("shape", lambda n1, n2: good_orthogonalize(n1, n2)[None, None]),
+        ("not a tensor", lambda n1, n2: good_orthogonalize(n1, n2).tolist()),
+        ("not a tensor", lambda n1, n2: None),
+        (
+            "wrong direction",
+            lambda n1, n2: good_orthogonalize(n1, n2) if len(n1) == 16 else n1 / n1.norm(),
+        ),
+    ],
+)
+def test_orthogonalize_issue20_mistakes_named(mistake, func):
+    with pytest.raises(CheckFailed) as info:
+        lesson07.check_orthogonalize(func)
+    assert info.value.mistake == mistake, str(info.value)
+
+
+def _edit_inplace(G, z, n, alpha):
+    n *= alpha  # changes the caller's direction
+    h = G.blocks[0](z[:, :, None, None]) + n.view(-1, 4, 4)
+    for block in G.blocks[1:]:
+        h = block(h)
+    return h
+
+
+def _edit_moves_weights(G, z, n, alpha):
+    G.blocks[0][0].weight.data += 0.0 * alpha + 1e-3  # edits the generator itself
+    return good_feature_edit(G, z, n, alpha)
+
+
+def _edit_new_tensor(G, z, n, alpha):
+    out = torch.zeros(len(z), 3, 16, 16)  # float32 whatever z's dtype
+    out[:] = good_feature_edit(G, z, n, alpha)
+    return out
+
+
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("in place", _edit_inplace),
+        ("in place", _edit_moves_weights),
+        ("alpha hard-coded", lambda G, z, n, a: good_feature_edit(G, z, n, 2.0)),
+        ("extra tanh", lambda G, z, n, a: torch.tanh(good_feature_edit(G, z, n, a))),
+        ("dtype", lambda G, z, n, a: good_feature_edit(G, z, n, a).double()),
+        ("dtype", _edit_new_tensor),
+        ("not a tensor", lambda G, z, n, a: None),
+        ("not finite", lambda G, z, n, a: good_feature_edit(G, z, n, a) / 0),
+    ],
+)
+def test_feature_edit_issue20_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson07.check_feature_edit(func)
     assert info.value.mistake == mistake, str(info.value)

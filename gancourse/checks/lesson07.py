@@ -5,110 +5,115 @@ from __future__ import annotations
 
 import torch
 
-from gancourse.editing import FeatureSpace
 from gancourse.models.dcgan import Generator
 
-from ._core import CheckFailed, passed, run_learner
+from ._core import CheckFailed, expect_tensor, passed, recognise, run_pure
 
 
-def _vector(out, name: str, d: int) -> torch.Tensor:
-    if not isinstance(out, torch.Tensor):
+def _vector(func, *args, name: str, like: torch.Tensor) -> torch.Tensor:
+    """Run the learner's function (inputs must stay unchanged) and check that it returns one
+    finite direction (d,) of the input's dtype and device; returned in float64."""
+    out = run_pure(func, *args, name=name)
+    d = like.shape[-1]
+    if isinstance(out, torch.Tensor) and tuple(out.shape) == (1, d):
         raise CheckFailed(
-            f"`{name}` must return a torch.Tensor (d,), got {type(out).__name__}. "
-            "Turn a NumPy array into one with torch.as_tensor(array, dtype=torch.float32).",
-            mistake="not a tensor",
-        )
-    out = out.detach().float()
-    if out.dim() == 2 and out.shape[0] == 1:
-        out = out[0]
-    if tuple(out.shape) != (d,):
-        raise CheckFailed(
-            f"`{name}` must return one direction of shape ({d},), got {tuple(out.shape)}.",
+            f"`{name}` must return one direction of shape ({d},), got (1, {d}): "
+            "take the row (coef_[0], or out[0]).",
             mistake="shape",
         )
-    return out
+    if type(out).__module__.split(".")[0] == "numpy":
+        raise CheckFailed(
+            f"`{name}` must return a torch.Tensor (d,), got a numpy {type(out).__name__}. Turn it "
+            "into one with torch.as_tensor(array, dtype=z.dtype).",
+            mistake="not a tensor",
+        )
+    out = expect_tensor(out, like=like, shape=(d,), name=name, finite=True)
+    return out.detach().double()
 
 
-def check_interfacegan(interfacegan_direction) -> bool:
-    """Check ``interfacegan_direction(z (N, d), scores (N,)) -> unit direction (d,)`` raising
-    the score."""
-    g = torch.Generator().manual_seed(9)
-    d, n = 16, 800
+# ----------------------------------------------------------------------------- InterFaceGAN
+def _scored_latents(seed: int, n: int, d: int):
+    g = torch.Generator().manual_seed(seed)
     w = torch.randn(d, generator=g)
     w = w / w.norm()
     z = torch.randn(n, d, generator=g)
     scores = torch.sigmoid(2 * (z @ w) + 0.3 * torch.randn(n, generator=g))
-    out = _vector(
-        run_learner(
-            interfacegan_direction, z.clone(), scores.clone(), name="interfacegan_direction"
-        ),
-        "interfacegan_direction",
-        d,
-    )
-    cos = (out @ w / out.norm().clamp_min(1e-12)).item()
-    if cos < -0.8:
-        raise CheckFailed(
-            "your direction *lowers* the score: the positives (label 1) must be the high scores, "
-            "and the normal must point towards them.",
-            mistake="flipped sign",
-        )
-    if cos < 0.8:
-        raise CheckFailed(
-            f"your direction is far from the true boundary normal (cosine {cos:.2f}). "
-            "Label the top 30% of scores 1 and the bottom 30% 0, fit LogisticRegression on z, "
-            "and use its coef_.",
-            mistake="wrong direction",
-        )
-    if abs(out.norm().item() - 1) > 1e-3:
-        raise CheckFailed(
-            f"the direction has length {out.norm():.3f}: normalise it (n / |n|), otherwise the "
-            "edit strength α means something different for every attribute.",
-            mistake="unnormalised direction",
-        )
+    return z, scores, w.double()
+
+
+def check_interfacegan(interfacegan_direction) -> bool:
+    """Check ``interfacegan_direction(z (N, d), scores (N,)) -> unit direction (d,)`` raising
+    the score, on two data sets (another seed, number of latents and true direction)."""
+    for seed, n, d in ((9, 800, 16), (19, 600, 16)):
+        z, scores, w = _scored_latents(seed, n, d)
+        out = _vector(interfacegan_direction, z, scores, name="interfacegan_direction", like=z)
+        cos = (out @ w / out.norm().clamp_min(1e-12)).item()
+        if cos < -0.8:
+            raise CheckFailed(
+                "your direction *lowers* the score: the positives (label 1) must be the high "
+                "scores, and the normal must point towards them.",
+                mistake="flipped sign",
+            )
+        if cos < 0.8:
+            first = seed == 9
+            raise CheckFailed(
+                f"your direction is far from the true boundary normal (cosine {cos:.2f}) "
+                + ("" if first else f"on a second data set (another seed, {n} latents) ")
+                + "Label the top 30% of scores 1 and the bottom 30% 0, fit LogisticRegression "
+                "on z, and use its coef_"
+                + ("." if first else " — computed from these z and scores, not kept from before."),
+                mistake="wrong direction",
+            )
+        if abs(out.norm().item() - 1) > 1e-3:
+            raise CheckFailed(
+                f"the direction has length {out.norm():.3f}: normalise it (n / |n|), otherwise "
+                "the edit strength α means something different for every attribute.",
+                mistake="unnormalised direction",
+            )
     return passed(
         f"a unit normal pointing towards higher scores (cosine {cos:.2f} with the true one)."
     )
 
 
+# ----------------------------------------------------------------------------- orthogonalise
+def _orthogonal_case(seed: int, d: int, n1_norm: float, dtype) -> tuple:
+    g = torch.Generator().manual_seed(seed)
+    n1 = torch.randn(d, generator=g, dtype=torch.float64)
+    n1 = n1 / n1.norm()
+    n2 = torch.randn(d, generator=g, dtype=torch.float64)
+    n2 = 0.6 * n1 + 0.4 * n2 / n2.norm()
+    n2 = n2 / n2.norm()
+    expected = n1 - (n1 @ n2) * n2
+    return (n1_norm * n1).to(dtype), n2.to(dtype), expected / expected.norm()
+
+
 def check_orthogonalize(orthogonalize) -> bool:
     """Check ``orthogonalize(n1, n2) -> unit n1' with n1'·n2 = 0``, for n2 of any length."""
-    g = torch.Generator().manual_seed(10)
-    d = 16
-    n1 = torch.randn(d, generator=g)
-    n1 = n1 / n1.norm()
-    n2 = torch.randn(d, generator=g)
-    n2 = 0.6 * n1 + 0.4 * n2 / n2.norm()
-    n2_unit = n2 / n2.norm()
-    expected = n1 - (n1 @ n2_unit) * n2_unit
-    expected = expected / expected.norm()
-    out = _vector(
-        run_learner(orthogonalize, n1.clone(), n2_unit.clone(), name="orthogonalize"),
-        "orthogonalize",
-        d,
-    )
-    if torch.allclose(out, n1, atol=1e-4):
+    n1, n2_unit, expected = _orthogonal_case(10, 16, 1.0, torch.float32)
+    u = n2_unit.double()
+    out = _vector(orthogonalize, n1, n2_unit, name="orthogonalize", like=n1)
+    if torch.allclose(out, n1.double(), atol=1e-4):
         raise CheckFailed(
             "you returned n1 unchanged: it is not orthogonalised, so the edit still moves the "
             "other attribute. Remove its component along n2: n1 - (n1·n2) n2.",
             mistake="not orthogonalised",
         )
-    if abs((out @ n2_unit).item()) > 1e-3:
-        if abs(abs(out @ n2_unit) - 1) < 1e-3:
+    if abs((out @ u).item()) > 1e-3:
+        if abs(abs(out @ u) - 1) < 1e-3:
             raise CheckFailed(
                 "your result is parallel to n2: that is the projection (n1·n2) n2, the part to "
                 "*remove*. Subtract it from n1.",
                 mistake="projection instead of rejection",
             )
         raise CheckFailed(
-            "the result must be orthogonal to n2; "
-            f"the dot product is {(out @ n2_unit).item():.3f}. "
+            f"the result must be orthogonal to n2; the dot product is {(out @ u).item():.3f}. "
             "Use n1 - (n1·n2) n2.",
             mistake="not orthogonal",
         )
     if abs(out.norm().item() - 1) > 1e-3:
         raise CheckFailed(
-            f"the result has length {out.norm():.3f}; divide by its norm so it is a unit direction "
-            "again (removing a component makes it shorter).",
+            f"the result has length {out.norm():.3f}; divide by its norm so it is a unit "
+            "direction again (removing a component makes it shorter).",
             mistake="unnormalised direction",
         )
     if not torch.allclose(out, expected, atol=1e-3):
@@ -117,82 +122,120 @@ def check_orthogonalize(orthogonalize) -> bool:
             "start from n1 and subtract (n1·n2) n2.",
             mistake="wrong direction",
         )
-    out2 = _vector(
-        run_learner(orthogonalize, n1.clone(), 3.0 * n2_unit, name="orthogonalize"),
-        "orthogonalize",
-        d,
-    )
-    if abs((out2 @ n2_unit).item()) > 1e-3 or not torch.allclose(out2, expected, atol=1e-3):
+    out2 = _vector(orthogonalize, n1, 3.0 * n2_unit, name="orthogonalize", like=n1)
+    if abs((out2 @ u).item()) > 1e-3 or not torch.allclose(out2, expected, atol=1e-3):
         raise CheckFailed(
             "with an n2 that is not unit length (here |n2| = 3) your result is wrong: "
             "n1 - (n1·n2) n2 assumes |n2| = 1. Normalise n2 first.",
             mistake="n2 not normalised",
         )
+    n1, n2, expected = _orthogonal_case(20, 24, 2.5, torch.float64)  # another seed, size, dtype
+    out3 = _vector(orthogonalize, n1, 0.5 * n2, name="orthogonalize", like=n1)
+    if not torch.allclose(out3, expected, atol=1e-8):
+        raise CheckFailed(
+            "right on the first vectors but not on float64 vectors of size 24 with |n1| = 2.5, "
+            f"|n2| = 0.5 (max error {(out3 - expected).abs().max():.2g}): normalise n2, "
+            "subtract (n1·n2) n2, normalise the result, without fixed sizes or constants.",
+            mistake="wrong direction",
+        )
     return passed("unit length, orthogonal to n2, and the closest such direction to n1.")
+
+
+# ----------------------------------------------------------------------------- feature-layer edit
+def _edit_generator(dtype=torch.float32) -> Generator:
+    """A small DCGAN generator with O(1) images (default init gives ~1e-4 in eval mode, where an
+    extra tanh or a wrong edit would hide under any tolerance)."""
+    with torch.random.fork_rng():  # the learner's global random state stays as it was
+        torch.manual_seed(11)
+        G = Generator(z_dim=8, image_size=16, width=4)
+        with torch.no_grad():
+            for m in G.modules():
+                if isinstance(m, torch.nn.ConvTranspose2d):
+                    m.weight.normal_(0, 2 / (m.weight.shape[0] * 4) ** 0.5)
+    return G.eval().requires_grad_(False).to(dtype)
+
+
+def _edited(G, z, n, alpha, before_relu: bool = False) -> torch.Tensor:
+    """The reference: h = block0(z) (after its ReLU), h + α n, then blocks 1, 2, ..."""
+    x = z[:, :, None, None]
+    if before_relu:
+        pre = G.blocks[0][:-1](x)
+        h = torch.relu(pre + alpha * n.view(pre.shape[1:]))
+    else:
+        h = G.blocks[0](x)
+        h = h + alpha * n.view(h.shape[1:])
+    for block in G.blocks[1:]:
+        h = block(h)
+    return h
+
+
+def _edit_case(edit_in_features, G, seed: int, batch: int, alpha: float) -> None:
+    g = torch.Generator().manual_seed(seed)
+    dtype = next(G.parameters()).dtype
+    z = torch.randn(batch, 8, generator=g, dtype=torch.float64).to(dtype)
+    n = torch.randn(G.blocks[0](z[:1, :, None, None]).numel(), generator=g, dtype=torch.float64)
+    n = (n / n.norm()).to(dtype)
+    with torch.no_grad():
+        expected = _edited(G, z, n, alpha)
+        out = run_pure(edit_in_features, G, z, n, alpha, name="edit_in_features")
+        if isinstance(out, torch.Tensor) and out.shape != expected.shape:
+            raise CheckFailed(
+                f"expected images of shape {tuple(expected.shape)}, got {tuple(out.shape)}. "
+                "Run block 0 on z as (B, z_dim, 1, 1), add α n reshaped to h's shape, "
+                "then run blocks 1, 2, ... on the result.",
+                mistake="shape",
+            )
+        out = expect_tensor(out, like=z, name="edit_in_features", finite=True).detach()
+        if torch.allclose(out, expected, atol=1e-4):
+            return
+        recognise(
+            out,
+            {
+                "not edited": (
+                    G(z),
+                    "these are the unedited faces G(z): add α n to h before running the "
+                    "remaining blocks.",
+                ),
+                "alpha hard-coded": (
+                    _edited(G, z, n, 2.0),
+                    f"the edit moved h by 2 n although the call passed α = {alpha:g}: use the "
+                    "`alpha` argument, not a constant.",
+                ),
+                "alpha missing": (
+                    _edited(G, z, n, 1.0),
+                    f"the edit moved h by n, not α n with α = {alpha:g}: multiply the direction "
+                    "by α.",
+                ),
+                "alpha twice": (
+                    _edited(G, z, n, alpha * alpha),
+                    f"the edit moved h by α² n: multiply the direction by α = {alpha:g} once.",
+                ),
+                "before the ReLU": (
+                    _edited(G, z, n, alpha, before_relu=True),
+                    "you edited before block 0's ReLU. h is the block's *output* (after the "
+                    "ReLU): the ReLU is what makes h a non-linear function of z.",
+                ),
+                "extra tanh": (
+                    torch.tanh(expected),
+                    "the last block already ends in tanh: your extra tanh squashes the images "
+                    "twice. Return the last block's output as it is.",
+                ),
+            },
+            atol=1e-4,
+        )
+    raise CheckFailed(
+        f"with α = {alpha:g} on {batch} {dtype} latents the images differ from h = block0(z), "
+        "h + α n, then blocks 1, 2, ... (max error "
+        f"{(out - expected).abs().max():.3g}). Check that you run block 0 once, reshape n to h's "
+        "shape (C, s, s), and run every remaining block in order.",
+        mistake="wrong images",
+    )
 
 
 def check_feature_edit(edit_in_features) -> bool:
     """Check ``edit_in_features(G, z (B, z_dim), n (d_h,), alpha) -> images``: the edit
     ``h + α n`` made on ``h = G.blocks[0](z)`` (after block 0's ReLU), then the remaining
-    blocks."""
-    torch.manual_seed(11)
-    G = Generator(z_dim=8, image_size=16, width=4).eval().requires_grad_(False)
-    fs = FeatureSpace(G)
-    g = torch.Generator().manual_seed(12)
-    z = torch.randn(4, 8, generator=g)
-    n = torch.randn(fs.z_dim, generator=g)
-    n = n / n.norm()
-    alpha = 2.0
-    h = fs.features(z)
-    expected = fs(h + alpha * n)
-    with torch.no_grad():
-        out = run_learner(edit_in_features, G, z.clone(), n.clone(), alpha, name="edit_in_features")
-    if not isinstance(out, torch.Tensor):
-        raise CheckFailed(
-            "`edit_in_features` must return the images as a torch.Tensor, "
-            f"got {type(out).__name__}.",
-            mistake="not a tensor",
-        )
-    out = out.detach().float()
-    if tuple(out.shape) != tuple(expected.shape):
-        raise CheckFailed(
-            f"expected images of shape {tuple(expected.shape)}, got {tuple(out.shape)}. "
-            "Run block 0 on z as (B, z_dim, 1, 1), add α n reshaped to h's shape, "
-            "then run blocks 1, 2, ... on the result.",
-            mistake="shape",
-        )
-    if torch.allclose(out, expected, atol=1e-4):
-        return passed(
-            "h = block0(z), h + α n, then the remaining blocks: "
-            "the same images as editing.FeatureSpace."
-        )
-    with torch.no_grad():
-        if torch.allclose(out, G(z), atol=1e-4):
-            raise CheckFailed(
-                "these are the unedited faces G(z): "
-                "add α n to h before running the remaining blocks.",
-                mistake="not edited",
-            )
-        for wrong_alpha in (1.0, 2 * alpha):
-            if torch.allclose(out, fs(h + wrong_alpha * n), atol=1e-4):
-                raise CheckFailed(
-                    f"the edit moved h by {wrong_alpha:g} n, not α n with α = {alpha:g}: "
-                    "multiply the direction by α once.",
-                    mistake="alpha",
-                )
-        pre = G.blocks[0][:-1](z[:, :, None, None])  # block 0 without its final ReLU
-        before_relu = torch.relu(pre + alpha * n.view(pre.shape[1:]))
-        for block in G.blocks[1:]:
-            before_relu = block(before_relu)
-        if torch.allclose(out, before_relu, atol=1e-4):
-            raise CheckFailed(
-                "you edited before block 0's ReLU. h is the block's *output* (after the ReLU): the "
-                "ReLU is what makes h a non-linear function of z.",
-                mistake="before the ReLU",
-            )
-    raise CheckFailed(
-        "the images differ from h = block0(z), h + α n, then blocks 1, 2, ... "
-        "Check that you run block 0 once, reshape n to h's shape (C, s, s), and run every "
-        "remaining block in order.",
-        mistake="wrong images",
-    )
+    blocks; with α = 2 on float32, then α = -1.5 on float64 (another seed and batch)."""
+    _edit_case(edit_in_features, _edit_generator(), seed=12, batch=4, alpha=2.0)
+    _edit_case(edit_in_features, _edit_generator(torch.float64), seed=13, batch=3, alpha=-1.5)
+    return passed("h = block0(z), h + α n, then the remaining blocks, for any α, batch and dtype.")
