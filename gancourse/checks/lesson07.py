@@ -31,6 +31,13 @@ def _vector(func, *args, name: str, like: torch.Tensor) -> torch.Tensor:
     return out.detach().double()
 
 
+def _unit_length(out: torch.Tensor, how: str) -> None:
+    if abs(out.norm().item() - 1) > 1e-3:
+        raise CheckFailed(
+            f"the direction has length {out.norm():.3f}: {how}", mistake="unnormalised direction"
+        )
+
+
 # ----------------------------------------------------------------------------- InterFaceGAN
 def _scored_latents(seed: int, n: int, d: int):
     g = torch.Generator().manual_seed(seed)
@@ -64,12 +71,11 @@ def check_interfacegan(interfacegan_direction) -> bool:
                 + ("." if first else " — computed from these z and scores, not kept from before."),
                 mistake="wrong direction",
             )
-        if abs(out.norm().item() - 1) > 1e-3:
-            raise CheckFailed(
-                f"the direction has length {out.norm():.3f}: normalise it (n / |n|), otherwise "
-                "the edit strength α means something different for every attribute.",
-                mistake="unnormalised direction",
-            )
+        _unit_length(
+            out,
+            "normalise it (n / |n|), otherwise the edit strength α means something different "
+            "for every attribute.",
+        )
     return passed(
         f"a unit normal pointing towards higher scores (cosine {cos:.2f} with the true one)."
     )
@@ -110,12 +116,11 @@ def check_orthogonalize(orthogonalize) -> bool:
             "Use n1 - (n1·n2) n2.",
             mistake="not orthogonal",
         )
-    if abs(out.norm().item() - 1) > 1e-3:
-        raise CheckFailed(
-            f"the result has length {out.norm():.3f}; divide by its norm so it is a unit "
-            "direction again (removing a component makes it shorter).",
-            mistake="unnormalised direction",
-        )
+    _unit_length(
+        out,
+        "divide by its norm so it is a unit direction again (removing a component makes it "
+        "shorter).",
+    )
     if not torch.allclose(out, expected, atol=1e-3):
         raise CheckFailed(
             "orthogonal to n2 and unit length, but not the part of n1 orthogonal to n2: "
