@@ -1,6 +1,7 @@
 """The lesson 08 checks pass on the solution (and the library) and name the common mistakes."""
 
 import pytest
+import torch
 
 from gancourse import style
 from gancourse.checks import CheckFailed, NotImplementedYet, lesson08
@@ -105,3 +106,80 @@ def test_adain_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson08.check_adain(func)
     assert info.value.mistake == mistake
+
+
+# ----------------------------------------------------------------------------- issue 20 mistakes
+def _gram_inplace(f):
+    f -= f.mean((2, 3), keepdim=True)  # changes the caller's features
+    return gram(f)
+
+
+def _gram_fixed_size(f):
+    flat = f.reshape(f.shape[0], f.shape[1], -1)
+    return flat @ flat.transpose(1, 2) / 210  # C·H·W of the first test case
+
+
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("in place", _gram_inplace),
+        ("dtype", lambda f: gram(f).double()),
+        ("dtype", lambda f: gram(f).float()),
+        ("wrong formula", _gram_fixed_size),
+        ("not finite", lambda f: gram(f) / 0),
+        ("not a tensor", lambda f: gram(f).numpy()),
+        ("not a tensor", lambda f: None),
+        ("not a tensor", lambda f: (gram(f), f)),
+    ],
+)
+def test_gram_issue20_mistakes_named(mistake, func):
+    with pytest.raises(CheckFailed) as info:
+        lesson08.check_gram_matrix(func)
+    assert info.value.mistake == mistake, str(info.value)
+
+
+def _adain_inplace(c, s, alpha=1.0, eps=1e-5):
+    out = adain(c, s, alpha, eps)
+    c.zero_()  # changes the caller's content features
+    return out
+
+
+def _adain_new_tensor(c, s, alpha=1.0, eps=1e-5):
+    out = torch.empty(c.shape)  # float32 whatever the content's dtype
+    out[:] = adain(c, s, alpha, eps)
+    return out
+
+
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("in place", _adain_inplace),
+        ("swapped inputs", lambda c, s, alpha=1.0, eps=1e-5: adain(s, c, alpha, eps)),
+        ("eps hard-coded", lambda c, s, alpha=1.0, eps=1e-5: adain(c, s, alpha)),
+        ("dtype", lambda c, s, alpha=1.0, eps=1e-5: adain(c, s, alpha, eps).double()),
+        ("dtype", _adain_new_tensor),
+        (
+            "unbiased std",
+            lambda c, s, alpha=1.0, eps=1e-5: (
+                alpha
+                * (
+                    (s.var((2, 3), keepdim=True) + eps).sqrt()
+                    * (c - c.mean((2, 3), keepdim=True))
+                    / (c.var((2, 3), keepdim=True) + eps).sqrt()
+                    + s.mean((2, 3), keepdim=True)
+                )
+                + (1 - alpha) * c
+            ),
+        ),
+        ("not a tensor", lambda c, s, alpha=1.0, eps=1e-5: None),
+        ("not a tensor", lambda c, s, alpha=1.0, eps=1e-5: adain(c, s, alpha, eps).tolist()),
+        (
+            "wrong formula",
+            lambda c, s, alpha=1.0, eps=1e-5: adain(c, s, alpha, eps) if c.shape[1] == 4 else c,
+        ),
+    ],
+)
+def test_adain_issue20_mistakes_named(mistake, func):
+    with pytest.raises(CheckFailed) as info:
+        lesson08.check_adain(func)
+    assert info.value.mistake == mistake, str(info.value)

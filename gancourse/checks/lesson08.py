@@ -1,35 +1,38 @@
-"""Checks for ``exercises/08_style.ipynb``: the Gram matrix and AdaIN."""
+"""Checks for ``exercises/08_style.ipynb`` (lesson 08): the Gram matrix and AdaIN.
+
+Every call goes through ``run_pure`` (an input changed in place is named) and ``expect_tensor``
+(type, shape, dtype, device, NaN first); values are compared with float64 references, on a
+second case with another seed, size and float64 features, and AdaIN with another α and eps.
+"""
 
 from __future__ import annotations
 
 import torch
 
-from ._core import CheckFailed, passed, run_learner
+from ._core import CheckFailed, expect_tensor, passed, recognise, run_pure
 
 
-def _features(seed: int = 0, shape=(2, 5, 6, 7)) -> torch.Tensor:
+def _features(seed: int = 0, shape=(2, 5, 6, 7), dtype=torch.float32) -> torch.Tensor:
     g = torch.Generator().manual_seed(seed)
-    return torch.randn(*shape, generator=g) * 1.5 + 0.3
+    return (torch.randn(*shape, generator=g, dtype=torch.float64) * 1.5 + 0.3).to(dtype)
 
 
+def _close(out: torch.Tensor, ref: torch.Tensor, atol: float = 1e-5) -> bool:
+    """Equal up to float32 round-off, relative for the large values of an unnormalised Gram."""
+    return out.shape == ref.shape and torch.allclose(out, ref.to(out.dtype), rtol=1e-4, atol=atol)
+
+
+# ----------------------------------------------------------------------------- Gram matrix
 def _reference_gram(f: torch.Tensor) -> torch.Tensor:
     b, c, h, w = f.shape
-    flat = f.reshape(b, c, h * w)
+    flat = f.double().reshape(b, c, h * w)
     return flat @ flat.transpose(1, 2) / (c * h * w)
 
 
-def check_gram_matrix(gram_matrix) -> bool:
-    """Check ``gram_matrix(F) = F F^T / (C H W)`` with F reshaped to (B, C, H*W),
-    output (B, C, C)."""
-    f = _features()
-    out = run_learner(gram_matrix, f.clone(), name="gram_matrix")
-    if not isinstance(out, torch.Tensor):
-        raise CheckFailed(
-            f"`gram_matrix` must return a torch.Tensor, got {type(out).__name__}.",
-            mistake="not a tensor",
-        )
+def _gram_call(gram_matrix, f: torch.Tensor) -> torch.Tensor:
+    out = run_pure(gram_matrix, f, name="gram_matrix")
     b, c, h, w = f.shape
-    expected = _reference_gram(f)
+    expect_tensor(out, name="gram_matrix")
     if tuple(out.shape) == (b, h * w, h * w):
         raise CheckFailed(
             f"your Gram matrix is (B, HW, HW) = {tuple(out.shape)}: you multiplied over the "
@@ -43,37 +46,52 @@ def check_gram_matrix(gram_matrix) -> bool:
             "dimension and compare channels: reshape to (B, C, H*W).",
             mistake="wrong shape",
         )
-    if torch.allclose(out, expected * (c * h * w), rtol=1e-4, atol=1e-4):
+    return expect_tensor(out, like=f, name="gram_matrix", finite=True).detach().double()
+
+
+def check_gram_matrix(gram_matrix) -> bool:
+    """Check ``gram_matrix(F) = F F^T / (C H W)`` with F reshaped to (B, C, H*W),
+    output (B, C, C)."""
+    for f in (_features(), _features(3, (3, 4, 5, 9), torch.float64)):
+        out = _gram_call(gram_matrix, f)
+        b, c, h, w = f.shape
+        expected = _reference_gram(f)
+        if _close(out, expected):
+            continue
+        named = {
+            "unnormalised Gram": (
+                expected * (c * h * w),
+                "the values are C·H·W times too large: divide by C·H·W so the Gram matrix does "
+                "not grow with the image size (and style losses at different layers are "
+                "comparable).",
+            ),
+            "normalised by HW": (
+                expected * c,
+                "you divided by H·W only: the course normalises by C·H·W.",
+            ),
+            "normalised by C": (
+                expected * (h * w),
+                "you divided by C only: the course normalises by C·H·W.",
+            ),
+        }
+        for mistake, (ref, hint) in named.items():
+            if _close(out, ref):
+                raise CheckFailed(hint, mistake=mistake)
+        wrong_layout = f.double().reshape(b, h * w, c).transpose(1, 2)  # mixes channels, positions
+        if _close(out, wrong_layout @ wrong_layout.transpose(1, 2) / (c * h * w)):
+            raise CheckFailed(
+                "reshape(B, H*W, C) does not move the channels last: it scrambles channels and "
+                "positions. Use reshape(B, C, H*W) (or permute first).",
+                mistake="wrong reshape",
+            )
         raise CheckFailed(
-            "the values are C·H·W times too large: divide by C·H·W so the Gram matrix does not "
-            "grow with the image size (and style losses at different layers are comparable).",
-            mistake="unnormalised Gram",
-        )
-    if torch.allclose(out, expected * c, rtol=1e-4, atol=1e-4):
-        raise CheckFailed(
-            "you divided by H·W only: the course normalises by C·H·W.", mistake="normalised by HW"
-        )
-    if torch.allclose(out, expected * (h * w), rtol=1e-4, atol=1e-4):
-        raise CheckFailed(
-            "you divided by C only: the course normalises by C·H·W.", mistake="normalised by C"
-        )
-    wrong_layout = f.reshape(b, h * w, c).transpose(
-        1, 2
-    )  # a reshape that mixes channels and positions
-    mixed = wrong_layout @ wrong_layout.transpose(1, 2) / (c * h * w)
-    if torch.allclose(out, mixed, atol=1e-5) and not torch.allclose(mixed, expected, atol=1e-5):
-        raise CheckFailed(
-            "reshape(B, H*W, C) does not move the channels last: it scrambles channels and "
-            "positions. Use reshape(B, C, H*W) (or permute first).",
-            mistake="wrong reshape",
-        )
-    if not torch.allclose(out, expected, atol=1e-5):
-        raise CheckFailed(
-            "the values differ from F Fᵀ / (C H W) with F = features.reshape(B, C, H*W).",
+            f"for {f.dtype} features {tuple(f.shape)} the values differ from F Fᵀ / (C H W) with "
+            f"F = features.reshape(B, C, H*W) (max error {(out - expected).abs().max():.3g}).",
             mistake="wrong formula",
         )
-    big = run_learner(gram_matrix, f.repeat(1, 1, 2, 2), name="gram_matrix")
-    if not torch.allclose(big, expected, atol=1e-4):
+    f = _features()
+    big = _gram_call(gram_matrix, f.repeat(1, 1, 2, 2))
+    if not _close(big, _reference_gram(f), atol=1e-4):
         raise CheckFailed(
             "tiling the image 2×2 changed your Gram matrix: it must not depend on the image size.",
             mistake="size dependent",
@@ -81,100 +99,126 @@ def check_gram_matrix(gram_matrix) -> bool:
     return passed("Gram matrix (B, C, C), normalised by C·H·W, independent of the image size.")
 
 
-def _reference_adain(c, s, alpha, eps=1e-5):
-    mu_c, mu_s = c.mean((2, 3), keepdim=True), s.mean((2, 3), keepdim=True)
-    sd_c = (c.var((2, 3), keepdim=True, unbiased=False) + eps).sqrt()
-    sd_s = (s.var((2, 3), keepdim=True, unbiased=False) + eps).sqrt()
+# ----------------------------------------------------------------------------- AdaIN
+def _stats(x: torch.Tensor, dims, eps: float, unbiased: bool = False):
+    return x.mean(dims, keepdim=True), (x.var(dims, keepdim=True, unbiased=unbiased) + eps).sqrt()
+
+
+def _reference_adain(c, s, alpha, eps=1e-5, dims=(2, 3), unbiased=False):
+    c, s = c.double(), s.double()
+    (mu_c, sd_c), (mu_s, sd_s) = _stats(c, dims, eps, unbiased), _stats(s, dims, eps, unbiased)
     t = sd_s * (c - mu_c) / sd_c + mu_s
     return alpha * t + (1 - alpha) * c
 
 
-def check_adain(adain) -> bool:
-    """Check ``adain(content, style, alpha)``: per-sample, per-channel statistics over (H, W),
-    eps in the std."""
-    c = _features(1, (2, 4, 5, 6))
-    s = _features(2, (2, 4, 7, 3)) * 0.4 - 1.0
-    out = run_learner(adain, c.clone(), s.clone(), 1.0, name="adain")
-    if not isinstance(out, torch.Tensor) or out.shape != c.shape:
-        got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+def _adain_call(adain, c, s, *args, finite: bool = True) -> torch.Tensor:
+    out = run_pure(adain, c, s, *args, name="adain")
+    expect_tensor(out, name="adain")
+    if out.shape != c.shape:
+        swapped = out.shape == s.shape
         raise CheckFailed(
-            f"`adain` must return a tensor shaped like the content {tuple(c.shape)}, got {got}.",
-            mistake="wrong shape",
+            "content and style are swapped: the result has the style's shape. adain(content, "
+            "style) keeps the content's layout and takes the style's statistics."
+            if swapped
+            else f"`adain` must return a tensor shaped like the content {tuple(c.shape)}, "
+            f"got {tuple(out.shape)}.",
+            mistake="swapped inputs" if swapped else "wrong shape",
         )
-    expected = _reference_adain(c, s, 1.0)
-    swapped = _reference_adain(s, c, 1.0) if s.shape == c.shape else None
-    if swapped is not None and torch.allclose(out, swapped, atol=1e-4):
-        raise CheckFailed("content and style are swapped.", mistake="swapped inputs")
+    return expect_tensor(out, like=c, name="adain", finite=finite).detach().double()
 
-    # statistics over the wrong dimensions
-    def variant(dims):
-        mu_c, mu_s = c.mean(dims, keepdim=True), s.mean(dims, keepdim=True)
-        sd_c = (c.var(dims, keepdim=True, unbiased=False) + 1e-5).sqrt()
-        sd_s = (s.var(dims, keepdim=True, unbiased=False) + 1e-5).sqrt()
-        return sd_s * (c - mu_c) / sd_c + mu_s
 
+def _adain_named(out, c, s) -> None:
+    """Name the usual wrong statistics (α = 1)."""
+    cd, sd = c.double(), s.double()
     for dims, what in (
         ((1, 2, 3), "over (C, H, W): one number per image"),
         ((0, 2, 3), "over (B, H, W): mixing the images of the batch"),
         ((1,), "over the channels"),
     ):
-        try:
-            wrong = variant(dims)
-        except RuntimeError:  # e.g. per-position statistics cannot combine maps of different sizes
+        try:  # per-position statistics cannot combine maps of different sizes
+            wrong = _reference_adain(c, s, 1.0, dims=dims)
+        except RuntimeError:
             continue
-        if torch.allclose(out, wrong, atol=1e-4):
+        if _close(out, wrong, 1e-4):
             raise CheckFailed(
                 f"your mean/std are taken {what}. AdaIN uses one mean and one std per image "
                 "and per channel: reduce over dims (2, 3) with keepdim=True.",
                 mistake="wrong dims",
             )
-    mu_c, mu_s = c.mean((2, 3), keepdim=True), s.mean((2, 3), keepdim=True)
-    no_scale = (c - mu_c) + mu_s
-    if torch.allclose(out, no_scale, atol=1e-4):
-        raise CheckFailed(
-            "you only shifted the means: also divide by σ(content) and multiply by σ(style).",
-            mistake="mean only",
-        )
-    unbiased = s.std((2, 3), keepdim=True) * (c - mu_c) / c.std((2, 3), keepdim=True) + mu_s
-    if not torch.allclose(out, expected, atol=1e-3) and not torch.allclose(
-        out, unbiased, atol=1e-3
-    ):
-        raise CheckFailed(
-            "the output does not have the style's per-channel mean and std. "
-            "t = σ(s) (c − μ(c)) / σ(c) + μ(s).",
-            mistake="wrong formula",
-        )
+    mean_only = (cd - cd.mean((2, 3), keepdim=True)) + sd.mean((2, 3), keepdim=True)
+    recognise(
+        out,
+        {
+            "mean only": (
+                mean_only,
+                "you only shifted the means: also divide by σ(content) and multiply by σ(style).",
+            )
+        },
+        atol=1e-4,
+    )
+
+
+def check_adain(adain) -> bool:
+    """Check ``adain(content, style, alpha, eps)``: per-sample, per-channel statistics over
+    (H, W), eps inside the square root, ``alpha t + (1 - alpha) content``."""
+    c = _features(1, (2, 4, 5, 6))
+    s = _features(2, (2, 4, 7, 3)) * 0.4 - 1.0
+    out = _adain_call(adain, c, s, 1.0)
+    expected = _reference_adain(c, s, 1.0)
+    if not _close(out, expected, 1e-4):
+        _adain_named(out, c, s)
+        if not _close(out, _reference_adain(c, s, 1.0, unbiased=True), 1e-3):
+            raise CheckFailed(
+                "the output does not have the style's per-channel mean and std. "
+                "t = σ(s) (c − μ(c)) / σ(c) + μ(s).",
+                mistake="wrong formula",
+            )
     flat = c.clone()
     flat[:, 0] = 0.7  # a constant channel: std 0
-    out_flat = run_learner(adain, flat, s.clone(), 1.0, name="adain")
+    out_flat = _adain_call(adain, flat, s, 1.0, finite=False)
     if not torch.isfinite(out_flat).all():
         raise CheckFailed(
             "a constant content channel gives NaN/inf: σ = 0 and you divide by it. Compute "
             "σ = sqrt(var + eps) with eps = 1e-5.",
             mistake="std without epsilon",
         )
-    if not torch.allclose(out, expected, atol=1e-3):
+    if not _close(out, expected, 1e-4):
         raise CheckFailed(
             "close, but use the biased variance (unbiased=False) plus eps = 1e-5 inside the "
             "square root, as the course does.",
             mistake="unbiased std",
         )
-    half = run_learner(adain, c.clone(), s.clone(), 0.25, name="adain")
-    if torch.allclose(half, _reference_adain(c, s, 0.75), atol=1e-3):
+    half = _adain_call(adain, c, s, 0.25)
+    if _close(half, _reference_adain(c, s, 0.75), 1e-4):
         raise CheckFailed(
             "alpha is reversed: alpha = 1 is full style, alpha = 0 gives the content back: "
             "alpha * t + (1 - alpha) * content.",
             mistake="alpha reversed",
         )
-    if not torch.allclose(half, _reference_adain(c, s, 0.25), atol=1e-3):
+    if not _close(half, _reference_adain(c, s, 0.25), 1e-4):
         raise CheckFailed(
             "with alpha = 0.25 expected alpha * t + (1 - alpha) * content (blend the *features*).",
             mistake="alpha ignored",
         )
-    zero = run_learner(adain, c.clone(), s.clone(), 0.0, name="adain")
-    if not torch.allclose(zero, c, atol=1e-5):
+    if not _close(_adain_call(adain, c, s, 0.0), c.double(), 1e-5):
         raise CheckFailed(
             "alpha = 0 must return the content features unchanged.", mistake="alpha ignored"
+        )
+    # eps = 0.5 (large, so that it shows), then another seed, size and float64 features
+    if not _close(_adain_call(adain, c, s, 1.0, 0.5), _reference_adain(c, s, 1.0, eps=0.5), 1e-4):
+        raise CheckFailed(
+            "with eps = 0.5 your result is the one for eps = 1e-5: use the `eps` argument "
+            "in σ = sqrt(var + eps), not a constant.",
+            mistake="eps hard-coded",
+        )
+    c64 = _features(4, (3, 6, 4, 8), torch.float64)
+    s64 = _features(5, (3, 6, 9, 5), torch.float64) * 2.0 + 1.0
+    got = _adain_call(adain, c64, s64, 0.6)
+    if not _close(got, _reference_adain(c64, s64, 0.6), 1e-8):
+        raise CheckFailed(
+            "right on the first features but not on float64 features (3, 6, 4, 8) with a style "
+            "(3, 6, 9, 5) and alpha = 0.6: nothing may depend on fixed sizes or constants.",
+            mistake="wrong formula",
         )
     return passed(
         "AdaIN: per-image, per-channel statistics, eps-safe std, alpha blends style and content."
