@@ -67,6 +67,20 @@ def test_a_play_tick_trains_steps_per_tick_and_stop_does_not_train():
     assert lab.steps == 3
 
 
+def test_a_diverged_game_pauses_play_and_says_what_to_do(monkeypatch):
+    lab = GANLab()
+    lab.play.playing = True
+
+    def diverge(n, state=None):
+        lab.steps += n
+        lab.last = {"d_loss": float("nan"), "g_loss": 1.0}
+
+    monkeypatch.setattr(lab, "train_steps", diverge)
+    lab.tick()
+    assert lab.play.playing is False
+    assert "diverged" in lab.status.value and "lower the learning rates" in lab.status.value
+
+
 def test_changing_the_loss_changes_the_loss_used(monkeypatch):
     lab = GANLab(loss="minimax")
     lab.step()

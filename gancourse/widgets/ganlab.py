@@ -104,7 +104,8 @@ class GANLab(Explorer):
     seed=0)``. In a notebook, display it and press play; in code, ``lab.step(n)`` trains ``n``
     steps (each: ``d_steps`` D updates, then one G update, batches of ``batch_size``),
     ``lab.set(loss="minimax")`` moves a control, ``lab.reset()`` starts again from the seed.
-    ``lab.steps`` counts G updates; ``lab.last`` holds the last step's ``d_loss`` and ``g_loss``.
+    ``lab.steps`` counts G updates; ``lab.last`` holds the last step's ``d_loss`` (with its
+    GP/R1 terms) and ``g_loss``; a non-finite loss pauses play and the status line says so.
     """
 
     image_format = "png"
