@@ -57,7 +57,10 @@ def good_held_out(make_detector, real, fake, test_fraction=0.5, seed=0):
 
 def test_solutions_pass(capsys):
     assert lesson10.check_spectrum_profile(profile)
-    assert lesson10.check_spectrum_profile(forensics.spectrum_profile)
+    # forensics.spectrum_profile computes in float32 whatever the input; the exercise keeps dtypes
+    assert lesson10.check_spectrum_profile(
+        lambda x, eps=1e-10: forensics.spectrum_profile(x, eps).to(x.dtype)
+    )
     assert lesson10.check_detection_metrics(good_metrics)
     assert lesson10.check_detection_metrics(forensics.detection_metrics)
     assert lesson10.check_held_out_evaluation(good_held_out)
@@ -166,3 +169,106 @@ def test_held_out_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson10.check_held_out_evaluation(func)
     assert info.value.mistake == mistake
+
+
+# ----------------------------------------------------------------------------- issue 20 mistakes
+def _profile_inplace(images, eps=1e-10):
+    images.clamp_(-0.5, 0.5)  # changes the caller's images
+    return profile(images, eps)
+
+
+def _profile_radii_of_width(images, eps=1e-10):
+    out = profile(images, eps)  # then pads to W // 2 + 1 radii: the right count only if H == W
+    extra = images.shape[-1] // 2 + 1 - out.shape[1]
+    return torch.cat([out, out[:, -1:].expand(-1, extra)], 1)
+
+
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("in place", _profile_inplace),
+        ("eps hard-coded", lambda x, eps=1e-10: profile(x)),
+        ("dtype", lambda x, eps=1e-10: profile(x, eps).double()),
+        ("dtype", lambda x, eps=1e-10: profile(x, eps).float()),
+        ("not a tensor", lambda x, eps=1e-10: profile(x, eps).numpy()),
+        ("not a tensor", lambda x, eps=1e-10: None),
+        ("shape", _profile_radii_of_width),
+        (
+            "wrong values",
+            lambda x, eps=1e-10: (
+                profile(x, eps) if x.shape[-1] == x.shape[-2] else profile(x, eps) * 0.5
+            ),
+        ),
+    ],
+)
+def test_spectrum_issue20_mistakes_named(mistake, func):
+    with pytest.raises(CheckFailed) as info:
+        lesson10.check_spectrum_profile(func)
+    assert info.value.mistake == mistake, str(info.value)
+
+
+def _metrics_sorting(scores, labels, threshold=0.5):
+    order = np.argsort(scores)
+    labels[:] = labels[order]  # sorts the caller's arrays in place
+    scores.sort()
+    return good_metrics(scores, labels, threshold)
+
+
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("in place", _metrics_sorting),
+        ("not a number", lambda s, y, t=0.5: {**good_metrics(s, y, t), "accuracy": None}),
+        ("not a number", lambda s, y, t=0.5: {**good_metrics(s, y, t), "accuracy": [0.5, 0.5]}),
+        ("not a dict", lambda s, y, t=0.5: None),
+        ("not a dict", lambda s, y, t=0.5: {"acc": 1.0}),
+        (
+            "wrong accuracy",
+            lambda s, y, t=0.5: good_metrics(s, y, t) if len(s) == 10 else good_metrics(s, y, 0.5),
+        ),
+    ],
+)
+def test_metrics_issue20_mistakes_named(mistake, func):
+    with pytest.raises(CheckFailed) as info:
+        lesson10.check_detection_metrics(func)
+    assert info.value.mistake == mistake, str(info.value)
+
+
+def _held_out_with(make_perm):
+    def held_out(make_detector, real, fake, test_fraction=0.5, seed=0):
+        real, fake = real[make_perm(len(real), seed)], fake[make_perm(len(fake), seed)]
+        nr, nf = int(len(real) * test_fraction), int(len(fake) * test_fraction)
+        det = make_detector().fit(real[nr:], fake[nf:])
+        scores = np.concatenate([det.score(real[:nr]), det.score(fake[:nf])])
+        labels = np.concatenate([np.zeros(nr, dtype=int), np.ones(nf, dtype=int)])
+        return forensics.detection_metrics(scores, labels)
+
+    return held_out
+
+
+def _held_out_shuffles_inputs(make_detector, real, fake, test_fraction=0.5, seed=0):
+    np.random.default_rng(seed).shuffle(real.numpy())  # shuffles the caller's tensor in place
+    return good_held_out(make_detector, real, fake, test_fraction, seed)
+
+
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("in place", _held_out_shuffles_inputs),
+        (
+            "test_fraction ignored",
+            lambda m, r, f, test_fraction=0.5, seed=0: good_held_out(m, r, f, 0.5, seed),
+        ),
+        (
+            "seed ignored",
+            lambda m, r, f, test_fraction=0.5, seed=0: good_held_out(m, r, f, test_fraction, 0),
+        ),
+        ("seed ignored", _held_out_with(lambda n, seed: torch.arange(n))),
+        ("not reproducible", _held_out_with(lambda n, seed: torch.randperm(n))),
+        ("not a number", lambda *a, **k: {"accuracy": "high", "average_precision": 1.0}),
+    ],
+)
+def test_held_out_issue20_mistakes_named(mistake, func):
+    with pytest.raises(CheckFailed) as info:
+        lesson10.check_held_out_evaluation(func)
+    assert info.value.mistake == mistake, str(info.value)
