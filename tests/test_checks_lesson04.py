@@ -48,11 +48,11 @@ def test_solutions_and_library_pass(capsys):
             nn.ReLU(),
         )
     )
-    assert lesson04.check_up_block(library_block)
+    assert lesson04._check_block(library_block, 16, 8, 8, 0) is not None  # cin = 2·cout only
     assert lesson04.check_dcgan_init(good_init)
     assert lesson04.check_dcgan_init(loop_init)
     assert lesson04.check_dcgan_init(dcgan_init)
-    assert capsys.readouterr().out.count("✅ Passed") == 6
+    assert capsys.readouterr().out.count("✅ Passed") == 5
 
 
 def blank(*_):
@@ -99,6 +99,22 @@ class SquashedBlock(nn.Module):  # a tanh hidden in forward, invisible as a modu
         return torch.tanh(torch.relu(self.bn(self.conv(x))))
 
 
+def _bn_of_cin(cin, cout):
+    return nn.Sequential(
+        nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False), nn.BatchNorm2d(cin), nn.ReLU()
+    )
+
+
+class _Double(nn.Module):
+    def forward(self, x):
+        return x.double()
+
+
+class _ToNumpy(nn.Module):
+    def forward(self, x):
+        return x.detach().numpy()
+
+
 @pytest.mark.parametrize(
     "mistake,func",
     [
@@ -128,6 +144,11 @@ class SquashedBlock(nn.Module):  # a tanh hidden in forward, invisible as a modu
             ),
         ),
         ("not a module", lambda cin, cout: [nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False)]),
+        ("wrong channels", lambda cin, cout: good_block(cin, cin // 2)),  # right for (16, 8)
+        ("BatchNorm channels", _bn_of_cin),
+        ("in place", lambda cin, cout: nn.Sequential(nn.ReLU(True), good_block(cin, cout))),
+        ("dtype", lambda cin, cout: nn.Sequential(good_block(cin, cout), _Double())),
+        ("not a tensor", lambda cin, cout: nn.Sequential(good_block(cin, cout), _ToNumpy())),
     ],
 )
 def test_up_block_mistakes_named(mistake, func):
@@ -163,6 +184,11 @@ def leaf_in_place(m):
         m.weight.normal_(0.0, 0.02)
 
 
+def _seeded_init(m):
+    torch.manual_seed(0)
+    good_init(m)
+
+
 def mean_as_std(m):  # nn.init.normal_(w, 0.02): the second positional argument is the mean
     if isinstance(m, nn.Conv2d | nn.ConvTranspose2d):
         nn.init.normal_(m.weight, 0.02)
@@ -185,6 +211,7 @@ def mean_as_std(m):  # nn.init.normal_(w, 0.02): the second positional argument 
         ("forgot Conv2d", init(conv=nn.ConvTranspose2d)),
         ("uniform", init(dist="uniform")),
         ("in-place on a leaf", leaf_in_place),
+        ("fixed seed", _seeded_init),
     ],
 )
 def test_dcgan_init_mistakes_named(mistake, func):

@@ -22,9 +22,7 @@ from torch import nn
 
 from gancourse.models import Discriminator, Generator
 
-from ._core import CheckFailed, passed, run_learner
-
-CIN, COUT, SIZE = 16, 8, 8  # the check's block: (2, 16, 8, 8) -> (2, 8, 16, 16)
+from ._core import CheckFailed, expect_tensor, passed, run_learner, run_pure
 
 
 def _leaves(module: nn.Module) -> list[nn.Module]:
@@ -36,10 +34,10 @@ def _transposed_size(size: int, conv: nn.ConvTranspose2d) -> int:
     return (size - 1) * s - 2 * p + k + op
 
 
-def _reference_block(conv: nn.ConvTranspose2d, norm: nn.BatchNorm2d) -> nn.Sequential:
+def _reference_block(conv: nn.ConvTranspose2d, norm: nn.BatchNorm2d, cin, cout) -> nn.Sequential:
     """The library's block with the learner's parameters copied in."""
     ref = nn.Sequential(
-        nn.ConvTranspose2d(CIN, COUT, 4, 2, 1, bias=False), nn.BatchNorm2d(COUT), nn.ReLU()
+        nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()
     )
     with torch.no_grad():
         ref[0].weight.copy_(conv.weight)
@@ -48,18 +46,9 @@ def _reference_block(conv: nn.ConvTranspose2d, norm: nn.BatchNorm2d) -> nn.Seque
     return ref.train()
 
 
-def check_up_block(up_block) -> bool:
-    """Check ``up_block(cin, cout)``: ConvTranspose2d(cin, cout, 4, 2, 1, bias=False) +
-    BatchNorm2d + ReLU.
-
-    Builds ``up_block(16, 8)``, runs a (2, 16, 8, 8) batch and expects (2, 8, 16, 16), the
-    library's block on the same parameters. Recognises: no transposed convolution, a tanh or a
-    LeakyReLU in G's hidden block, no BatchNorm, wrong kernel/stride/padding (with the size
-    formula ``out = (in - 1)·stride - 2·padding + kernel``), a bias before BatchNorm, a missing
-    ReLU or one before the BatchNorm.
-    """
-    torch.manual_seed(0)
-    block = run_learner(up_block, CIN, COUT, name="up_block")
+def _check_block(up_block, cin: int, cout: int, size: int, seed: int):
+    torch.manual_seed(seed)
+    block = run_learner(up_block, cin, cout, name="up_block")
     if not isinstance(block, nn.Module):
         raise CheckFailed(
             "`up_block` must return an nn.Module (e.g. nn.Sequential(...)), "
@@ -94,30 +83,46 @@ def check_up_block(up_block) -> bool:
             "activations at a sane scale and helps G train.",
             mistake="missing BatchNorm",
         )
-
-    x = torch.randn(2, CIN, SIZE, SIZE, generator=torch.Generator().manual_seed(4))
-    block.train()
-    out = run_learner(block, x.clone(), name=f"up_block({CIN}, {COUT})")
-    if not isinstance(out, torch.Tensor) or out.dim() != 4:
-        got = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+    if (conv.in_channels, conv.out_channels) != (cin, cout):
+        guess = " (cin // 2?)" if conv.out_channels == cin // 2 != cout else ""
         raise CheckFailed(
-            f"up_block({CIN}, {COUT}) on a (2, {CIN}, {SIZE}, {SIZE}) batch must give a 4-D tensor "
-            f"(2, {COUT}, {2 * SIZE}, {2 * SIZE}), got {got}.",
+            f"up_block({cin}, {cout}) made ConvTranspose2d({conv.in_channels}, "
+            f"{conv.out_channels}){guess}: take the channel counts from the arguments, "
+            "ConvTranspose2d(cin, cout, ...), not numbers of your own.",
+            mistake="wrong channels",
+        )
+    if norms[0].num_features != cout:
+        raise CheckFailed(
+            f"up_block({cin}, {cout}) made BatchNorm2d({norms[0].num_features}): BatchNorm "
+            "comes after the transposed conv, so it normalises its cout channels: "
+            "nn.BatchNorm2d(cout).",
+            mistake="BatchNorm channels",
+        )
+
+    x = torch.randn(2, cin, size, size, generator=torch.Generator().manual_seed(seed + 4))
+    block.train()
+    label = f"up_block({cin}, {cout})"
+    out = expect_tensor(run_pure(block, x, name=label), like=x, name=label)
+    if out.dim() != 4:
+        got = tuple(out.shape)
+        raise CheckFailed(
+            f"up_block({cin}, {cout}) on a (2, {cin}, {size}, {size}) batch must give a 4-D tensor "
+            f"(2, {cout}, {2 * size}, {2 * size}), got {got}.",
             mistake="wrong shape",
         )
-    if tuple(out.shape[:2]) != (2, COUT):
+    if tuple(out.shape[:2]) != (2, cout):
         raise CheckFailed(
-            f"expected {COUT} output channels (cout), got shape {tuple(out.shape)}.",
+            f"expected {cout} output channels (cout), got shape {tuple(out.shape)}.",
             mistake="wrong channels",
         )
     k, s, p = conv.kernel_size[0], conv.stride[0], conv.padding[0]
-    if tuple(out.shape[2:]) != (2 * SIZE, 2 * SIZE):
+    if tuple(out.shape[2:]) != (2 * size, 2 * size):
         raise CheckFailed(
-            f"the block must double H and W ({SIZE} -> {2 * SIZE}), "
+            f"the block must double H and W ({size} -> {2 * size}), "
             f"yours gives {tuple(out.shape[2:])}. "
             "A transposed conv gives out = (in - 1)·stride - 2·padding + kernel; "
             f"with your kernel {k}, stride {s}, padding {p}: "
-            f"({SIZE} - 1)·{s} - 2·{p} + {k} = {_transposed_size(SIZE, conv)}. "
+            f"({size} - 1)·{s} - 2·{p} + {k} = {_transposed_size(size, conv)}. "
             "Kernel 4, stride 2, padding 1 gives exactly 2·in.",
             mistake="wrong kernel/stride/padding",
         )
@@ -153,7 +158,7 @@ def check_up_block(up_block) -> bool:
             mistake="tanh in hidden block",
         )
     with torch.no_grad():
-        expected = _reference_block(conv, norms[0])(x)
+        expected = _reference_block(conv, norms[0], cin, cout)(x)
     if not torch.allclose(out.detach(), expected, atol=1e-4):
         raise CheckFailed(
             "the shapes are right but the values differ from ConvTranspose2d(cin, cout, 4, 2, 1, "
@@ -161,8 +166,25 @@ def check_up_block(up_block) -> bool:
             "the block?",
             mistake="wrong block",
         )
+    return out
+
+
+def check_up_block(up_block) -> bool:
+    """Check ``up_block(cin, cout)``: ConvTranspose2d(cin, cout, 4, 2, 1, bias=False) +
+    BatchNorm2d + ReLU.
+
+    Builds ``up_block(16, 8)``, runs a (2, 16, 8, 8) batch and expects (2, 8, 16, 16), the
+    library's block on the same parameters; then ``up_block(6, 10)`` on a (2, 6, 5, 5) batch
+    (another seed), so channels written into the function (``cin // 2``) fail. Recognises: no
+    transposed convolution, a tanh or a LeakyReLU in G's hidden block, no BatchNorm, wrong
+    kernel/stride/padding (with the size formula ``out = (in - 1)·stride - 2·padding + kernel``),
+    a bias before BatchNorm, a missing ReLU or one before the BatchNorm, channel counts not
+    taken from the arguments, BatchNorm2d(cin), an in-place change to the input.
+    """
+    for cin, cout, size, seed in ((16, 8, 8, 0), (6, 10, 5, 1)):
+        _check_block(up_block, cin, cout, size, seed)
     return passed(
-        f"up_block({CIN}, {COUT}): (2, {CIN}, {SIZE}, {SIZE}) -> {tuple(out.shape)}, "
+        "up_block(16, 8) and up_block(6, 10): (B, cin, H, W) -> (B, cout, 2H, 2W), "
         "ConvTranspose2d(4, 2, 1, no bias) -> BatchNorm -> ReLU."
     )
 
@@ -305,5 +327,17 @@ def check_dcgan_init(dcgan_init_) -> bool:
             "set the BatchNorm biases β to 0 (nn.init.zeros_(m.bias)): these were 0.1 before your "
             "init and still are not 0.",
             mistake="BatchNorm bias not zero",
+        )
+    # A second model under another global seed must get other weights: no seed of its own.
+    again = _init_model()
+    torch.manual_seed(2)
+    run_learner(lambda: again.apply(dcgan_init_), name="dcgan_init_")
+    first, second = _weights(model, nn.Conv2d), _weights(again, nn.Conv2d)
+    if all(torch.equal(first[k], second[k]) for k in first):
+        raise CheckFailed(
+            "two models initialised under different seeds got the very same weights: a "
+            "torch.manual_seed(...) inside dcgan_init_ fixes them (and makes layers of the same "
+            "shape identical). Leave seeding to the caller.",
+            mistake="fixed seed",
         )
     return passed("convs and transposed convs ~ N(0, 0.02), BatchNorm γ ~ N(1, 0.02), β = 0.")
