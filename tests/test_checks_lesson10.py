@@ -6,7 +6,15 @@ import torch
 from sklearn.metrics import average_precision_score
 
 from gancourse import forensics
-from gancourse.checks import CheckFailed, NotImplementedYet, lesson10
+from gancourse.checks import (
+    CheckFailed,
+    NotImplementedYet,
+    lesson06,
+    lesson07,
+    lesson08,
+    lesson09,
+    lesson10,
+)
 
 LUMA = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
 
@@ -272,3 +280,30 @@ def test_held_out_issue20_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson10.check_held_out_evaluation(func)
     assert info.value.mistake == mistake, str(info.value)
+
+
+# One test for the checks of lessons 06-10 (the lessons this part of issue 20 covered): whatever a
+# learner's function returns, the check answers with a hint, never a traceback.
+CRASH_PRONE = [None, np.zeros(3), 0.5, "text", (torch.zeros(2), 1), {"accuracy": None}]
+CRASH_PRONE += [
+    torch.zeros(3, dtype=torch.float64),
+    torch.full((2, 2), float("nan")),
+    torch.zeros(0),
+]
+CHECKS_06_TO_10 = [
+    getattr(module, name)
+    for module in (lesson06, lesson07, lesson08, lesson09, lesson10)
+    for name in dir(module)
+    if name.startswith("check_")
+]
+
+
+def test_every_check_of_lessons_06_to_10_is_covered():
+    assert len(CHECKS_06_TO_10) == 13
+
+
+@pytest.mark.parametrize("value", CRASH_PRONE, ids=range(len(CRASH_PRONE)))
+@pytest.mark.parametrize("check", CHECKS_06_TO_10, ids=lambda c: c.__name__)
+def test_crash_prone_returns_give_a_hint_not_a_traceback(check, value):
+    with pytest.raises(CheckFailed):
+        check(lambda *args, **kwargs: value)
