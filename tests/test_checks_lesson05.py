@@ -37,6 +37,18 @@ def test_blank_is_not_implemented(check):
         check(blank)
 
 
+def _zeros_then_fill(z, y, k):  # a new tensor in the default dtype, float32
+    out = torch.zeros(z.shape[0], z.shape[1] + k)
+    out[:, : z.shape[1]] = z
+    out[torch.arange(len(y)), z.shape[1] + y] = 1
+    return out
+
+
+def _centred_in_place(z, y, k):  # "centre z first", on the caller's tensor
+    z -= z.mean(1, keepdim=True)
+    return good_concat(z, y, k)
+
+
 @pytest.mark.parametrize(
     "mistake,func",
     [
@@ -48,12 +60,30 @@ def test_blank_is_not_implemented(check):
         ("classes mismatch", lambda z, y, k: torch.cat([z, F.one_hot(y, 10).float()], 1)),
         ("wrong order", lambda z, y, k: torch.cat([F.one_hot(y, k).float(), z], 1)),
         ("wrong values", lambda z, y, k: torch.cat([z, F.one_hot((y + 1) % k, k).float()], 1)),
+        ("dtype", lambda z, y, k: good_concat(z, y, k).float()),  # the float64 z comes back float32
+        ("dtype", _zeros_then_fill),
+        ("classes mismatch", lambda z, y, k: torch.cat([z, F.one_hot(y, 6).float()], 1)),
+        ("in place", _centred_in_place),
+        ("not a tensor", lambda z, y, k: (z, F.one_hot(y, k))),
+        ("not a tensor", lambda z, y, k: good_concat(z, y, k).numpy()),
     ],
 )
 def test_one_hot_concat_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson05.check_one_hot_concat(func)
     assert info.value.mistake == mistake
+
+
+def _proj(f, emb, y):
+    return (emb(y) * f).sum(1)
+
+
+def _proj_frozen(f, emb, y):
+    return (emb.weight.detach()[y] * f).sum(1)
+
+
+def _hard_coded_features(f, psi, emb, y):  # F = 5 written in: wrong for F = 7
+    return psi(f).squeeze(1) + (emb(y)[:, :5] * f[:, :5]).sum(1)
 
 
 @pytest.mark.parametrize(
@@ -76,6 +106,16 @@ def test_one_hot_concat_mistakes_named(mistake, func):
         ),
         ("no gradient", lambda f, psi, emb, y: good_projection(f, psi, emb, y).detach()),
         ("wrong formula", lambda f, psi, emb, y: psi(f).squeeze(1) - (emb(y) * f).sum(1)),
+        ("psi term detached", lambda f, psi, emb, y: psi(f).squeeze(1).detach() + _proj(f, emb, y)),
+        (
+            "projection term detached",
+            lambda f, psi, emb, y: psi(f).squeeze(1) + _proj_frozen(f, emb, y),
+        ),
+        ("features detached", lambda f, psi, emb, y: psi(f).squeeze(1) + _proj(f.detach(), emb, y)),
+        ("in place", lambda f, psi, emb, y: good_projection(f.mul_(2), psi, emb, y)),
+        ("dtype", lambda f, psi, emb, y: good_projection(f, psi, emb, y).double()),
+        ("not a tensor", lambda f, psi, emb, y: good_projection(f, psi, emb, y).tolist()),
+        ("wrong formula", _hard_coded_features),
     ],
 )
 def test_projection_mistakes_named(mistake, func):

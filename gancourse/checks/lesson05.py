@@ -3,7 +3,7 @@ discriminator.
 
 One-hot conditioning of a generator (Mirza & Osindero, 2014)::
 
-    h = [z, one_hot(y)]        (B, d) and (B,) -> (B, d + K), float
+    h = [z, one_hot(y)]        (B, d) and (B,) -> (B, d + K), z's dtype
 
 Projection discriminator (Miyato & Koyama, 2018), for one attribute with K classes, as in
 :class:`gancourse.models.conditional.ProjectionDiscriminator`::
@@ -19,16 +19,11 @@ from torch import nn
 
 from gancourse.models.conditional import ProjectionDiscriminator
 
-from ._core import CheckFailed, passed, run_learner
+from ._core import CheckFailed, expect_tensor, grads_of, needs_grad, passed, run_pure
 
 
 def _tensor(out, name: str) -> torch.Tensor:
-    if not isinstance(out, torch.Tensor):
-        raise CheckFailed(
-            f"`{name}` must return a torch.Tensor, got {type(out).__name__}.",
-            mistake="not a tensor",
-        )
-    return out
+    return expect_tensor(out, name=name)  # type only: shapes get their own hints
 
 
 def check_one_hot_concat(one_hot_concat) -> bool:
@@ -42,13 +37,12 @@ def check_one_hot_concat(one_hot_concat) -> bool:
     g = torch.Generator().manual_seed(5)
     cases = [
         (torch.randn(5, 6, generator=g), torch.tensor([0, 2, 1, 3, 2]), 6),  # classes 4, 5 absent
-        (torch.randn(4, 3, generator=g), torch.tensor([3, 0, 1, 2]), 4),
-    ]  # other sizes: nothing hard-coded
+        (torch.randn(4, 3, generator=g, dtype=torch.float64), torch.tensor([3, 0, 1, 2]), 4),
+    ]  # other sizes and dtype: nothing hard-coded, z's dtype kept
     for z, labels, classes in cases:
         b, d = z.shape
         out = _tensor(
-            run_learner(one_hot_concat, z.clone(), labels.clone(), classes, name="one_hot_concat"),
-            "one_hot_concat",
+            run_pure(one_hot_concat, z, labels, classes, name="one_hot_concat"), "one_hot_concat"
         )
         expected = torch.cat([z, F.one_hot(labels, classes).float()], 1)
         if out.dim() == 2 and out.shape[0] == 2 * b:
@@ -83,8 +77,8 @@ def check_one_hot_concat(one_hot_concat) -> bool:
                 "one-hot with .float() and keep z as it is; the generator needs a float input.",
                 mistake="one-hot left as long",
             )
-        out = out.detach().float()
-        if torch.allclose(out, torch.cat([F.one_hot(labels, classes).float(), z], 1)):
+        out = expect_tensor(out, like=z, name="one_hot_concat").detach()
+        if torch.allclose(out, torch.cat([F.one_hot(labels, classes).to(z.dtype), z], 1)):
             raise CheckFailed(
                 "the one-hot comes first: put z first, [z, one_hot(y)], as the course's "
                 "ConditionalGenerator does ([z, embeddings]).",
@@ -96,39 +90,26 @@ def check_one_hot_concat(one_hot_concat) -> bool:
                 "`classes` columns are one_hot(labels) (a single 1 at each label's index).",
                 mistake="wrong values",
             )
-    return passed("[z, one_hot(y)] as floats, (B, d + classes).")
+    return passed("[z, one_hot(y)] in z's dtype, (B, d + classes).")
 
 
-def _projection_setup():
-    torch.manual_seed(0)
-    psi, embedding = nn.Linear(5, 1), nn.Embedding(4, 5)  # F = 5 features, K = 4 classes
-    features = torch.randn(6, 5, generator=torch.Generator().manual_seed(5))
-    labels = torch.tensor([2, 0, 3, 1, 3, 2])
+def _projection_setup(seed=0, b=6, f=5, k=4):
+    torch.manual_seed(seed)
+    psi, embedding = nn.Linear(f, 1), nn.Embedding(k, f)  # F features, K classes
+    features = torch.randn(b, f, generator=torch.Generator().manual_seed(seed + 5))
+    labels = torch.arange(b) * 3 % k  # every class, in a mixed order
     return features, psi, embedding, labels
 
 
-def check_projection_logits(projection_logits) -> bool:
-    """Check ``projection_logits(features, psi, embedding, labels) =
-    ψ(φ).squeeze(1) + (V[y] * φ).sum(1)``.
+def _reference(features, psi, embedding, labels):
+    return psi(features).squeeze(1) + (embedding(labels) * features).sum(1)
 
-    Then against the library: on :class:`ProjectionDiscriminator`'s own features, ψ and
-    embedding, the result must equal ``D(x, y)``. Recognises: a missing ψ term, a missing
-    projection term, the mean instead of the sum in the inner product, a (B, 1) or (B, B) result,
-    the embedding of other labels than ``labels`` (e.g. all zeros), no gradient to ψ and V.
-    """
-    features, psi, embedding, labels = _projection_setup()
+
+def _projection_values(projection_logits, features, psi, embedding, labels):
+    """Run the learner's function once; name a wrong shape, dtype or value."""
     b = len(labels)
-    out = _tensor(
-        run_learner(
-            projection_logits,
-            features.clone(),
-            psi,
-            embedding,
-            labels.clone(),
-            name="projection_logits",
-        ),
-        "projection_logits",
-    )
+    out = run_pure(projection_logits, features, psi, embedding, labels, name="projection_logits")
+    out = _tensor(out, "projection_logits")
     if tuple(out.shape) == (b, 1):
         raise CheckFailed(
             f"your logits have shape (B, 1) = {tuple(out.shape)}; D's logits are (B,), as every "
@@ -146,14 +127,14 @@ def check_projection_logits(projection_logits) -> bool:
             f"expected one logit per sample, shape {(b,)}, got {tuple(out.shape)}.",
             mistake="wrong shape",
         )
+    out = expect_tensor(out, like=features, name="projection_logits")
     value = out.detach()
     with torch.no_grad():
         uncond = psi(features).squeeze(1)  # ψ(φ(x))
-        every_class = (
-            uncond[:, None] + features @ embedding.weight.T
-        )  # (B, K): the score for each label
+        every_class = uncond[:, None] + features @ embedding.weight.T  # (B, K): each label's score
         projection = (embedding(labels) * features).sum(1)  # <V[y], φ(x)>
         expected = uncond + projection
+        mean_inner = uncond + (embedding(labels) * features).mean(1)
     if torch.allclose(value, projection, atol=1e-5):
         raise CheckFailed(
             "the unconditional term ψ(φ(x)) is missing: D must also say 'real or not' regardless "
@@ -166,7 +147,7 @@ def check_projection_logits(projection_logits) -> bool:
             "(embedding(labels) * features).sum(1).",
             mistake="missing projection term",
         )
-    if torch.allclose(value, uncond + (embedding(labels) * features).mean(1).detach(), atol=1e-5):
+    if torch.allclose(value, mean_inner, atol=1e-5):
         raise CheckFailed(
             "the inner product is a *sum* over the features, <v, φ> = Σ_f v_f φ_f: use .sum(1), "
             "not .mean(1) (that divides the label's influence by F).",
@@ -188,23 +169,46 @@ def check_projection_logits(projection_logits) -> bool:
             "D(x, y) = psi(features).squeeze(1) + (embedding(labels) * features).sum(1).",
             mistake="wrong formula",
         )
-    if not out.requires_grad:
-        raise CheckFailed(
-            "your logits carry no gradient, so D could not learn ψ or V: no torch.no_grad(), "
-            ".detach() or .item() inside.",
-            mistake="no gradient",
-        )
-    out.sum().backward()
-    if (
-        psi.weight.grad is None
-        or embedding.weight.grad is None
-        or embedding.weight.grad[labels].abs().sum() == 0
-    ):
-        raise CheckFailed(
-            "backward() through your logits gives no gradient to ψ or to the embedding rows of the "
-            "labels: compute them from psi and embedding directly.",
-            mistake="no gradient",
-        )
+    return out
+
+
+def _projection_grads(projection_logits):
+    """Gradient values w.r.t. ψ, V and the features, against the reference's; name a detached
+    term."""
+    features, psi, embedding, labels = _projection_setup()
+    features.requires_grad_(True)
+    out = _projection_values(projection_logits, features, psi, embedding, labels)
+    needs_grad(out, name="projection_logits", what=", so D could not learn ψ or V")
+    targets = {
+        "psi term detached": ([psi.weight, psi.bias], "ψ gets no (or the wrong) gradient"),
+        "projection term detached": ([embedding.weight], "the embedding V gets no gradient"),
+        "features detached": ([features], "the gradient w.r.t. the features φ is wrong"),
+    }
+    reference = _reference(features, psi, embedding, labels)
+    for mistake, (tensors, what) in targets.items():
+        got, want = grads_of(out, tensors), grads_of(reference, tensors)
+        if not all(torch.allclose(g, w, atol=1e-6, rtol=1e-4) for g, w in zip(got, want)):
+            raise CheckFailed(
+                f"the logits are right but {what}: part of your formula is detached "
+                "(.detach(), torch.no_grad(), .data or a copy made with torch.tensor(...)). "
+                "Compute both terms directly from features, psi and embedding.",
+                mistake=mistake,
+            )
+
+
+def check_projection_logits(projection_logits) -> bool:
+    """Check ``projection_logits(features, psi, embedding, labels) =
+    ψ(φ).squeeze(1) + (V[y] * φ).sum(1)``.
+
+    On B = 5, F = 7, K = 3, then on another seed with B = 6, F = 5, K = 4, where the gradients
+    w.r.t. ψ, V and φ are compared with the reference's; then against the library: on
+    :class:`ProjectionDiscriminator`'s own features, ψ and embedding, the result must equal
+    ``D(x, y)``. Recognises: a missing ψ term, a missing projection term, the mean instead of the
+    sum in the inner product, a (B, 1) or (B, B) result, the embedding of other labels than
+    ``labels`` (e.g. all zeros), no gradient, a detached term, an in-place change to an input.
+    """
+    _projection_values(projection_logits, *_projection_setup(seed=1, b=5, f=7, k=3))
+    _projection_grads(projection_logits)
 
     torch.manual_seed(0)
     D = ProjectionDiscriminator(image_size=16, channels=3, width=8, classes={"glasses": 2}).eval()
@@ -212,21 +216,12 @@ def check_projection_logits(projection_logits) -> bool:
     y = torch.tensor([[0], [1], [1], [0]])
     with torch.no_grad():
         phi = D.body(x).sum(dim=(2, 3))  # (B, F)
-        mine = run_learner(
-            projection_logits,
-            phi,
-            D.psi,
-            D.projections["glasses"],
-            y[:, 0],
-            name="projection_logits",
-        )
+        mine = _projection_values(projection_logits, phi, D.psi, D.projections["glasses"], y[:, 0])
         library = D(x, y)
-    if not torch.allclose(
-        _tensor(mine, "projection_logits").reshape(library.shape), library, atol=1e-5
-    ):
+    if not torch.allclose(mine.reshape(library.shape), library, atol=1e-5):
         raise CheckFailed(
             "on ProjectionDiscriminator's own features, ψ and embedding your logits differ from "
             "D(x, y).",
             mistake="differs from the library",
         )
-    return passed("ψ(φ(x)) + <V[y], φ(x)>, shape (B,), equal to ProjectionDiscriminator's logits.")
+    return passed("ψ(φ(x)) + <V[y], φ(x)>, shape (B,), gradients to ψ, V and φ, as the library.")
