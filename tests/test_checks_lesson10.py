@@ -307,3 +307,16 @@ def test_every_check_of_lessons_06_to_10_is_covered():
 def test_crash_prone_returns_give_a_hint_not_a_traceback(check, value):
     with pytest.raises(CheckFailed):
         check(lambda *args, **kwargs: value)
+
+
+@pytest.mark.parametrize("check", CHECKS_06_TO_10, ids=lambda c: c.__name__)
+def test_checks_leave_the_global_random_state_alone(check):
+    """Test data comes from the checks' own generators: a learner's seeded notebook is not
+    shifted by running a check (lesson 07's generator and lesson 09's nets are built before the
+    learner's function is called, so the blank function is enough)."""
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    with pytest.raises(NotImplementedYet):
+        check(blank)
+    assert torch.equal(torch.rand(3), expected)

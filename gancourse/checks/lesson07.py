@@ -150,7 +150,8 @@ def check_orthogonalize(orthogonalize) -> bool:
 def _edit_generator(dtype=torch.float32) -> Generator:
     """A small DCGAN generator with O(1) images (default init gives ~1e-4 in eval mode, where an
     extra tanh or a wrong edit would hide under any tolerance)."""
-    with torch.random.fork_rng():  # the learner's global random state stays as it was
+    # the learner's global (CPU) random state stays as it was; CUDA is not touched
+    with torch.random.fork_rng(devices=[]):
         torch.manual_seed(11)
         G = Generator(z_dim=8, image_size=16, width=4)
         with torch.no_grad():

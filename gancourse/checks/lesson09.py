@@ -163,7 +163,8 @@ def check_pix2pix_generator_loss(pix2pix_generator_loss) -> bool:
 
 # ----------------------------------------------------------------------------- CycleGAN
 def _cycle_setup(seed: int, shape=(2, 3, 8, 8), dtype=torch.float32):
-    with torch.random.fork_rng():  # the learner's global random state stays as it was
+    # the learner's global (CPU) random state stays as it was; CUDA is not touched
+    with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         nets = [torch.nn.Conv2d(3, 3, 3, padding=1) for _ in range(2)]
     with torch.no_grad():
