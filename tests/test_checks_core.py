@@ -179,3 +179,36 @@ def test_recognise_names_the_matching_mistake_only():
     assert caught.value.mistake == "halved"
     recognise(out + 1, candidates)  # nothing matches: no error
     recognise(torch.tensor([float("nan"), 2.0]), candidates)
+
+
+def crash_prone(func, grads: bool = False):
+    """Versions of a right exercise function that return what crashes a naive check: None, a
+    numpy array, a list, a tuple, float64, NaN and (with ``grads``) a detached result. Every check
+    must answer each with CheckFailed. A pair (tuple result) is spoilt element by element."""
+
+    def spoil(change):
+        def spoilt(*args, **kwargs):
+            out = func(*args, **kwargs)
+            return tuple(map(change, out)) if isinstance(out, tuple) else change(out)
+
+        return spoilt
+
+    changes = {
+        "None": lambda r: None,
+        "numpy": lambda r: r.detach().numpy(),
+        "list": lambda r: r.tolist(),
+        "tuple": lambda r: (r, r),
+        "float64": lambda r: r.double(),
+        "NaN": lambda r: r * float("nan"),
+    }
+    if grads:
+        changes["no grad"] = lambda r: r.detach()
+    return [pytest.param(spoil(change), id=label) for label, change in changes.items()]
+
+
+def test_crash_prone_versions_of_a_function():
+    versions = crash_prone(lambda x: (x * 2, x), grads=True)
+    results = [v.values[0](torch.ones(2, requires_grad=True)) for v in versions]
+    assert results[0] == (None, None) and isinstance(results[1][0], np.ndarray)
+    assert results[4][0].dtype == torch.float64 and torch.isnan(results[5][0]).all()
+    assert not results[6][0].requires_grad and len(versions) == 7

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from gancourse.checks import CheckFailed, NotImplementedYet, lesson00
+from tests.test_checks_core import crash_prone
 
 
 def good_to_unit(images):
@@ -84,3 +85,15 @@ def test_learner_exception_is_one_line():
     with pytest.raises(CheckFailed, match="raised AttributeError") as info:
         lesson00.check_to_unit_range(broken)
     assert info.value._render_traceback_() == [str(info.value)]
+
+
+@pytest.mark.parametrize("func", crash_prone(good_to_unit, grads=False))
+def test_check_to_unit_range_answers_crash_prone_results_with_a_hint(func):
+    with pytest.raises(CheckFailed):  # a hint, never another exception
+        lesson00.check_to_unit_range(func)
+
+
+@pytest.mark.parametrize("func", crash_prone(good_to_uint8, grads=False))
+def test_check_to_uint8_answers_crash_prone_results_with_a_hint(func):
+    with pytest.raises(CheckFailed):  # a hint, never another exception
+        lesson00.check_to_uint8(func)

@@ -5,6 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from gancourse.checks import CheckFailed, NotImplementedYet, lesson01
+from tests.test_checks_core import crash_prone
 
 
 def good_optimal(p_data, p_g):
@@ -148,3 +149,15 @@ def test_d_step_library_version_passes():
 
     assert lesson01.check_d_step(via_library)
     assert torch.is_tensor(torch.tensor(0.0))
+
+
+@pytest.mark.parametrize("func", crash_prone(good_optimal, grads=False))
+def test_check_optimal_discriminator_answers_crash_prone_results_with_a_hint(func):
+    with pytest.raises(CheckFailed):  # a hint, never another exception
+        lesson01.check_optimal_discriminator(func)
+
+
+@pytest.mark.parametrize("func", crash_prone(make_step(), grads=False))
+def test_check_d_step_answers_crash_prone_results_with_a_hint(func):
+    with pytest.raises(CheckFailed):  # a hint, never another exception
+        lesson01.check_d_step(func)

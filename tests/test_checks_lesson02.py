@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from gancourse.checks import CheckFailed, NotImplementedYet, lesson02
+from tests.test_checks_core import crash_prone
 
 
 def good_normalize(x, mean, std):
@@ -183,3 +184,27 @@ def test_translate_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson02.check_translate(func)
     assert info.value.mistake == mistake
+
+
+@pytest.mark.parametrize("func", crash_prone(good_normalize, grads=False))
+def test_check_normalize_answers_crash_prone_results_with_a_hint(func):
+    with pytest.raises(CheckFailed):  # a hint, never another exception
+        lesson02.check_normalize(func)
+
+
+@pytest.mark.parametrize("func", crash_prone(good_denormalize, grads=False))
+def test_check_denormalize_answers_crash_prone_results_with_a_hint(func):
+    with pytest.raises(CheckFailed):  # a hint, never another exception
+        lesson02.check_denormalize(func)
+
+
+@pytest.mark.parametrize("func", crash_prone(good_paired_flip, grads=False))
+def test_check_paired_flip_answers_crash_prone_results_with_a_hint(func):
+    with pytest.raises(CheckFailed):  # a hint, never another exception
+        lesson02.check_paired_flip(func)
+
+
+@pytest.mark.parametrize("func", crash_prone(good_translate, grads=False))
+def test_check_translate_answers_crash_prone_results_with_a_hint(func):
+    with pytest.raises(CheckFailed):  # a hint, never another exception
+        lesson02.check_translate(func)

@@ -6,6 +6,7 @@ import torch.nn.functional as F
 
 from gancourse import losses
 from gancourse.checks import CheckFailed, NotImplementedYet, lesson03
+from tests.test_checks_core import crash_prone
 
 
 def good_gp(D, real, fake, eps):
@@ -177,3 +178,21 @@ def test_gradient_penalty_other_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson03.check_gradient_penalty(func)
     assert info.value.mistake == mistake
+
+
+@pytest.mark.parametrize("func", crash_prone(lambda f: F.softplus(-f).mean(), grads=True))
+def test_check_g_loss_nonsaturating_answers_crash_prone_results_with_a_hint(func):
+    with pytest.raises(CheckFailed):  # a hint, never another exception
+        lesson03.check_g_loss_nonsaturating(func)
+
+
+@pytest.mark.parametrize("func", crash_prone(losses.d_loss_hinge, grads=True))
+def test_check_d_loss_hinge_answers_crash_prone_results_with_a_hint(func):
+    with pytest.raises(CheckFailed):  # a hint, never another exception
+        lesson03.check_d_loss_hinge(func)
+
+
+@pytest.mark.parametrize("func", crash_prone(good_gp, grads=True))
+def test_check_gradient_penalty_answers_crash_prone_results_with_a_hint(func):
+    with pytest.raises(CheckFailed):  # a hint, never another exception
+        lesson03.check_gradient_penalty(func)

@@ -5,6 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from gancourse.checks import CheckFailed, NotImplementedYet, lesson05
+from tests.test_checks_core import crash_prone
 
 
 def good_concat(z, labels, classes):
@@ -122,3 +123,15 @@ def test_projection_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson05.check_projection_logits(func)
     assert info.value.mistake == mistake
+
+
+@pytest.mark.parametrize("func", crash_prone(good_concat, grads=False))
+def test_check_one_hot_concat_answers_crash_prone_results_with_a_hint(func):
+    with pytest.raises(CheckFailed):  # a hint, never another exception
+        lesson05.check_one_hot_concat(func)
+
+
+@pytest.mark.parametrize("func", crash_prone(good_projection, grads=True))
+def test_check_projection_logits_answers_crash_prone_results_with_a_hint(func):
+    with pytest.raises(CheckFailed):  # a hint, never another exception
+        lesson05.check_projection_logits(func)
