@@ -200,8 +200,6 @@ def _cycle_named(out, a, b, G_ab, G_ba) -> None:
              "that is L2: the cycle loss is L1 (mean absolute error)."),
             (10 * expected, "weighted by lambda", "your loss is 10 × the cycle loss: this "
              "function returns the unweighted loss; the training step multiplies it by λ."),
-            ((rec_a - a).abs().mean() + (rec_b - b).abs().mean() / 2, "averaged twice",
-             "the two cycles are added, not averaged."),
             (expected / 2, "averaged twice", "the two cycles are added, not averaged."),
             ((torch.tanh(rec_a) - a).abs().mean() + (torch.tanh(rec_b) - b).abs().mean(),
              "extra tanh", "you squashed the reconstructions with tanh: the generators' own "
