@@ -185,6 +185,12 @@ def _profile_inplace(images, eps=1e-10):
     return profile(images, eps)
 
 
+def _profile_shift_all(images, eps=1e-10):
+    gray = (images * LUMA).sum(1)
+    power = torch.fft.fftshift(torch.fft.fft2(gray)).abs() ** 2 / gray[0].numel()  # no dim=
+    return torch.log10(forensics.spectra.azimuthal_average(power) + eps)
+
+
 def _profile_radii_of_width(images, eps=1e-10):
     out = profile(images, eps)  # then pads to W // 2 + 1 radii: the right count only if H == W
     extra = images.shape[-1] // 2 + 1 - out.shape[1]
@@ -195,6 +201,7 @@ def _profile_radii_of_width(images, eps=1e-10):
     "mistake,func",
     [
         ("in place", _profile_inplace),
+        ("fftshift over the batch", _profile_shift_all),
         ("eps hard-coded", lambda x, eps=1e-10: profile(x)),
         ("dtype", lambda x, eps=1e-10: profile(x, eps).double()),
         ("dtype", lambda x, eps=1e-10: profile(x, eps).float()),

@@ -6,8 +6,9 @@ for type, shape, dtype and device before any value; a second case (another size,
 threshold, test fraction or seed) catches hard-coded constants. Recognised mistakes (the
 ``mistake`` names the tests use):
 
-- spectrum: "no fftshift", "summed rings", "log of zero", "no log", "magnitude not power",
-  "not normalised", "grey conversion", "eps hard-coded", "shape", "dtype", "in place";
+- spectrum: "no fftshift", "fftshift over the batch", "summed rings", "log of zero", "no log",
+  "magnitude not power", "not normalised", "grey conversion", "eps hard-coded", "shape",
+  "dtype", "in place";
 - metrics: "AP on hard labels", "labels flipped", "wrong AP", "wrong accuracy", "threshold
   ignored", "not a dict", "not a number", "in place";
 - evaluation: "evaluated on the training set", "split mixes classes", "split size",
@@ -30,7 +31,7 @@ from ._core import CheckFailed, expect_tensor, passed, run_learner, run_pure
 def _reference_profile(
     images: torch.Tensor,
     eps: float = 1e-10,
-    shift: bool = True,
+    shift: bool | str = True,
     reduce: str = "mean",
     power: int = 2,
     normalise: bool = True,
@@ -40,8 +41,8 @@ def _reference_profile(
     gray = spectra.to_gray(images).double()
     h, w = gray.shape[-2:]
     spectrum = torch.fft.fft2(gray)
-    if shift:
-        spectrum = torch.fft.fftshift(spectrum, dim=(-2, -1))
+    if shift:  # "all": fftshift without dim=, which also rolls the batch
+        spectrum = torch.fft.fftshift(spectrum, **({} if shift == "all" else {"dim": (-2, -1)}))
     p = spectrum.abs() ** power
     if normalise:
         p = p / (h * w)
@@ -136,6 +137,9 @@ def _profile_named(out, images, close) -> None:
         (dict(shift=False), "no fftshift", "your rings are measured around the top-left corner: "
          "the FFT puts frequency 0 at index (0, 0). Apply torch.fft.fftshift(F, dim=(-2, -1)) so "
          "it sits at the centre (H // 2, W // 2)."),
+        (dict(shift="all"), "fftshift over the batch", "torch.fft.fftshift without dim= shifts "
+         "every axis, the batch too: each image gets another image's spectrum. Use "
+         "torch.fft.fftshift(F, dim=(-2, -1))."),
         (dict(reduce="sum"), "summed rings", "you summed each ring; average it instead (divide "
          "by the number of pixels on the ring), otherwise outer rings look stronger only because "
          "they have more pixels."),
