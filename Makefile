@@ -11,7 +11,7 @@ COMMA     := ,
 LAB_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: lab test test-full setup chromium exercises format bench clean-venv help
+.PHONY: lab test test-full setup chromium exercises format bench site site-fast clean-venv help
 
 help:
 	@echo "make lab        set up (first use) and open JupyterLab on lesson 00"
@@ -20,6 +20,8 @@ help:
 	@echo "make exercises  regenerate learner copies from exercises/source"
 	@echo "make format     format and auto-fix code with ruff"
 	@echo "make bench      run the benchmarks"
+	@echo "make site       build the course website, every lesson run in full mode (docs/site/_build/html)"
+	@echo "make site-fast  the same from FAST-mode runs, as CI builds it (docs/site/_build/fast/html)"
 
 setup: $(STAMP)
 
@@ -73,6 +75,18 @@ format: $(STAMP)
 BENCH_ARGS ?=
 bench: $(STAMP) chromium
 	$(PY) benchmarks/run_all.py $(BENCH_ARGS)
+
+# The course as a website (Sphinx + myst-nb, sources in docs/site): every lesson executed and shown
+# with its figures. Executions are cached (docs/site/_build/.jupyter_cache, per mode), so a rebuild
+# after a prose change takes seconds; a cell error fails the build. SITE_ARGS: more sphinx options.
+SITE_ARGS ?=
+site: $(STAMP)
+	env -u GANCOURSE_FAST $(PY) -m sphinx -b html -c docs/site . docs/site/_build/html -d docs/site/_build/doctrees $(SITE_ARGS)
+	@echo "open docs/site/_build/html/index.html"
+
+site-fast: $(STAMP)
+	GANCOURSE_FAST=1 $(PY) -m sphinx -b html -c docs/site . docs/site/_build/fast/html -d docs/site/_build/fast/doctrees $(SITE_ARGS)
+	@echo "open docs/site/_build/fast/html/index.html"
 
 clean-venv:
 	rm -rf $(VENV)
