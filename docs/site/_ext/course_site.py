@@ -175,9 +175,15 @@ def widgets_html(model_id: str, state: dict, depth: int = 0) -> tuple[str, bool]
         box = "hbox" if name == "HBoxModel" else "vbox"
         inner = "".join(k for k, _ in kids if k)
         return f'<div class="course-widget-{box}">{inner}</div>', any(c for _, c in kids)
-    if "value" in model and any(v in model.get("_view_name", "") for v in CONTROL_VIEWS):
+    if any(v in model.get("_view_name", "") for v in CONTROL_VIEWS):
+        if "value" in model:
+            value = model["value"]
+        elif isinstance(model.get("index"), int) and model.get("_options_labels"):
+            value = model["_options_labels"][model["index"]]  # a dropdown syncs its index only
+        else:
+            return "", False
         label = html.escape(str(model.get("description") or name.removesuffix("Model")))
-        value = html.escape(str(model["value"]))
+        value = html.escape(str(value))
         return f'<span class="course-widget-control">{label}: <b>{value}</b></span>', True
     return "", False
 
