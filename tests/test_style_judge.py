@@ -3,6 +3,7 @@
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from gancourse import style, zoo
@@ -74,6 +75,42 @@ def test_the_judges_training_images_never_include_the_test_photos():
         assert (up - tests).abs().mean((1, 2, 3)).min() > 0.05
     with pytest.raises(ValueError, match="kinds"):
         pools.judge_images(2, 64, kinds=("paintings",))
+
+
+def test_texture_distance_ignores_where_the_texture_is_but_not_a_blur():
+    painted = styles.paint_filter(images.load("brick", size=128)[None], "hatching", seed=0)
+    shifted = painted.roll(7, dims=-1)  # the same strokes, moved
+    blurred = F.avg_pool2d(F.pad(painted, (2, 2, 2, 2), mode="replicate"), 5, stride=1)
+    same = style.texture_distance(painted, painted)
+    moved, soft = style.texture_distance(painted, shifted), style.texture_distance(painted, blurred)
+    assert same.shape == (1,) and same.item() == pytest.approx(0.0, abs=1e-7)
+    assert moved.item() < 0.1 * soft.item()
+    assert (painted - shifted).abs().mean() > (painted - blurred).abs().mean()  # L1 says otherwise
+    with pytest.raises(ValueError, match="same shape"):
+        style.texture_distance(painted, painted[..., :64])
+
+
+def test_translation_scores_reads_each_measure():
+    judge = BrightnessJudge()
+    photos = torch.rand(2, 3, 64, 64, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    outputs = torch.cat([torch.full((1, 3, 64, 64), -0.5), half_dark(64)])  # dark, half dark
+    outputs[1, :, :32] = 0.5  # the top half bright too: 3/4 bright, judged "photo"
+    target = outputs.flip(-1)
+    scores = style.translation_scores(judge, outputs, photos, target, "dark")
+    assert set(scores) == {"judged", "patches", "structure", "l1", "texture"}
+    assert scores["judged"] == pytest.approx(0.5)  # the dark image, not the mostly bright one
+    dark_patches = [
+        sum(row.count("dark") for row in v) for v in style.patch_verdicts(judge, outputs)
+    ]
+    assert scores["patches"] == pytest.approx(sum(dark_patches) / (2 * 9))  # 3x3 patches each
+    assert scores["l1"] == pytest.approx((outputs - target).abs().mean().item())
+    assert scores["texture"] == pytest.approx(style.texture_distance(outputs, target).mean().item())
+    expected = style.structure_score(outputs, photos).mean().item()
+    assert scores["structure"] == pytest.approx(expected)
+    with pytest.raises(ValueError, match="unknown class"):
+        style.translation_scores(judge, target, photos, target, "cubism")
+    with pytest.raises(ValueError, match="same shape"):
+        style.translation_scores(judge, target[:1], photos, target, "photo")
 
 
 def test_the_judge_checks_its_inputs():

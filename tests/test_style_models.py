@@ -245,6 +245,11 @@ def test_pix2pix_losses_closed_form():
     assert pix2pix.discriminator_loss(d_fake, d_fake).item() == pytest.approx(
         2 * math.log(2), rel=1e-5
     )
+    # the ablation's weights: L1 only, adversarial only
+    l1_only, _ = pix2pix.generator_loss(d_fake, fake, target, l1_weight=100.0, adv_weight=0.0)
+    adv_only, _ = pix2pix.generator_loss(d_fake, fake, target, l1_weight=0.0)
+    assert l1_only.item() == pytest.approx(50.0, rel=1e-5)
+    assert adv_only.item() == pytest.approx(math.log(2), rel=1e-5)
 
 
 def test_pix2pix_train_step_moves_towards_the_target():
@@ -257,6 +262,23 @@ def test_pix2pix_train_step_moves_towards_the_target():
     for _ in range(10):
         out = pix2pix.train_step(G, D, opt_g, opt_d, x, y)
     assert out["l1"] < first
+
+
+def test_pix2pix_without_the_adversarial_term_ignores_the_discriminator():
+    """adv_weight = 0: G's update is the L1 gradient alone, whatever D says; D still trains."""
+    x, y = torch.rand(2, 3, 16, 16) * 2 - 1, torch.rand(2, 3, 16, 16) * 2 - 1
+    results = []
+    for d_seed in (0, 1):
+        torch.manual_seed(0)
+        G = pix2pix.UNetGenerator(8, 3)
+        torch.manual_seed(d_seed)
+        D = pix2pix.PatchDiscriminator(8)
+        opt_g, opt_d = torch.optim.SGD(G.parameters(), 0.1), torch.optim.SGD(D.parameters(), 0.1)
+        before = [p.clone() for p in D.parameters()]
+        pix2pix.train_step(G, D, opt_g, opt_d, x, y, adv_weight=0.0)
+        assert any(not torch.equal(a, b) for a, b in zip(before, D.parameters()))
+        results.append(G(x).detach())
+    torch.testing.assert_close(results[0], results[1])  # two different D's, the same G
 
 
 def test_cycle_and_identity_losses_closed_form():

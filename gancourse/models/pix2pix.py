@@ -132,10 +132,15 @@ def discriminator_loss(d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tens
 
 
 def generator_loss(
-    d_fake: torch.Tensor, fake: torch.Tensor, target: torch.Tensor, l1_weight: float = 100.0
+    d_fake: torch.Tensor,
+    fake: torch.Tensor,
+    target: torch.Tensor,
+    l1_weight: float = 100.0,
+    adv_weight: float = 1.0,
 ) -> tuple[torch.Tensor, dict]:
-    """pix2pix generator loss ``BCE(D(x, G(x)), 1) + lambda |G(x) - y|_1``.
+    """pix2pix generator loss ``adv_weight BCE(D(x, G(x)), 1) + l1_weight |G(x) - y|_1``.
 
+    ``adv_weight = 0`` is "L1 only", ``l1_weight = 0`` "adversarial only" (lesson 09's ablation).
     Returns (loss, terms).
     """
     if fake.shape != target.shape:
@@ -144,13 +149,23 @@ def generator_loss(
         )
     adv = F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))
     l1 = F.l1_loss(fake, target)
-    return adv + l1_weight * l1, {"adv": adv.item(), "l1": l1.item()}
+    return adv_weight * adv + l1_weight * l1, {"adv": adv.item(), "l1": l1.item()}
 
 
 def train_step(
-    G, D, opt_g, opt_d, x: torch.Tensor, y: torch.Tensor, l1_weight: float = 100.0
+    G,
+    D,
+    opt_g,
+    opt_d,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    l1_weight: float = 100.0,
+    adv_weight: float = 1.0,
 ) -> dict:
-    """One pix2pix step on a batch of pairs (x photo, y painting): D first, then G."""
+    """One pix2pix step on a batch of pairs (x photo, y painting): D first, then G.
+
+    D is trained even when ``adv_weight = 0``: its loss then shows whether it can tell G's
+    outputs from the paintings, though G does not listen to it."""
     fake = G(x)
     d_loss = discriminator_loss(D(x, y), D(x, fake.detach()))
     opt_d.zero_grad(set_to_none=True)
@@ -158,7 +173,7 @@ def train_step(
     opt_d.step()
     for p in D.parameters():
         p.requires_grad_(False)
-    g_loss, terms = generator_loss(D(x, fake), fake, y, l1_weight)
+    g_loss, terms = generator_loss(D(x, fake), fake, y, l1_weight, adv_weight)
     opt_g.zero_grad(set_to_none=True)
     g_loss.backward()
     opt_g.step()

@@ -33,6 +33,7 @@ from .judge import (
     patch_verdicts,
     structure_score,
     style_share,
+    translation_scores,
 )
 from .mixing import (
     COARSE_ATTRIBUTES,
@@ -60,7 +61,12 @@ from .statistics import (
     structure_distance,
     style_distance,
 )
-from .texture import RandomMultiScaleFeatures, synthesize_texture, transfer_by_optimisation
+from .texture import (
+    RandomMultiScaleFeatures,
+    synthesize_texture,
+    texture_distance,
+    transfer_by_optimisation,
+)
 from .transfer import MAX_SIZE, alpha_sweep, is_monotonic, prepare_photo
 
 __all__ = [
@@ -84,6 +90,7 @@ __all__ = [
     "patch_verdicts",
     "structure_score",
     "style_share",
+    "translation_scores",
     # mixing
     "COARSE_ATTRIBUTES",
     "COLOUR_ATTRIBUTES",
@@ -111,6 +118,7 @@ __all__ = [
     # texture
     "RandomMultiScaleFeatures",
     "synthesize_texture",
+    "texture_distance",
     "transfer_by_optimisation",
     # transfer
     "MAX_SIZE",

@@ -22,6 +22,7 @@ from torch import nn
 
 from gancourse.data._checks import check_image_values
 from gancourse.runtime import device_of
+from gancourse.style.texture import texture_distance
 
 
 def _check_batch(images: torch.Tensor, name: str, minimum: int = 32) -> torch.Tensor:
@@ -150,3 +151,31 @@ def structure_score(a: torch.Tensor, b: torch.Tensor, sigma: float = 4.0) -> tor
     ea, eb = _edges(a.cpu(), sigma).flatten(1), _edges(b.cpu(), sigma).flatten(1)
     ea, eb = ea - ea.mean(1, keepdim=True), eb - eb.mean(1, keepdim=True)
     return (ea * eb).sum(1) / (ea.norm(dim=1) * eb.norm(dim=1)).clamp_min(1e-12)
+
+
+@torch.no_grad()
+def translation_scores(
+    judge: nn.Module, outputs: torch.Tensor, photos: torch.Tensor, target: torch.Tensor, style: str
+) -> dict:
+    """How well a translator turned ``photos`` into ``style``, one float per measure (lesson 09):
+
+    - ``judged``: the share of ``outputs`` the judge labels ``style`` (:func:`image_verdicts`);
+    - ``patches``: the share of their patches it labels ``style``;
+    - ``structure``: the mean :func:`structure_score` against the photos (content kept);
+    - ``l1``: the mean ``|output - target|``, against the paint filter's own painting;
+    - ``texture``: the mean :func:`gancourse.style.texture.texture_distance` to the target.
+    """
+    k = _check_class(judge, style)
+    if not outputs.shape == photos.shape == target.shape:
+        raise ValueError(
+            "outputs, photos and target must have the same shape, got "
+            f"{tuple(outputs.shape)}, {tuple(photos.shape)}, {tuple(target.shape)}"
+        )
+    log_p = patch_log_probs(judge, outputs)  # (B, R, C, K), judged once
+    return {
+        "judged": (log_p.mean((1, 2)).argmax(1) == k).float().mean().item(),
+        "patches": (log_p.argmax(-1) == k).float().mean().item(),
+        "structure": structure_score(outputs, photos).mean().item(),
+        "l1": (outputs - target).abs().mean().item(),
+        "texture": texture_distance(outputs, target).mean().item(),
+    }
