@@ -54,10 +54,13 @@ chromium:
 	      || echo "could not install chromium: the browser tests will be skipped"; \
 	  else echo "chromium missing and cannot be installed here (needs root + apt-get): the browser tests will be skipped"; fi; }
 
+# The lessons run in FAST mode inside tests/test_site.py, which builds the course site from them (a
+# cell error fails the build and shows its traceback), so nbval runs only the exercise solutions
+# here: each lesson executes once. make test-full runs every lesson again in full mode under nbval.
 test: $(STAMP) chromium
 	GANCOURSE_FAST=1 $(VENV)/bin/ruff check .
 	GANCOURSE_FAST=1 $(PY) -m pytest -p no:cacheprovider tests $(PYTEST_ARGS)
-	GANCOURSE_FAST=1 $(PY) -m pytest -p no:cacheprovider --nbval-lax lessons exercises/source $(PYTEST_ARGS)
+	GANCOURSE_FAST=1 $(PY) -m pytest -p no:cacheprovider --nbval-lax exercises/source $(PYTEST_ARGS)
 
 # Every lesson and exercise solution with full settings (no GANCOURSE_FAST), as a learner runs
 # them: about 20 minutes on a 2-core CPU. CI runs it after `make test` (.ci/run).

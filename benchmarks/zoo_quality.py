@@ -7,8 +7,11 @@ For every shipped model:
 - the conditional generator: attribute accuracy (the classifier reads the requested categorical
   attributes on generated faces), per attribute and on average;
 - the classifier: held-out accuracy per categorical attribute, MAE per continuous one;
-- the style models: the style-based generator's mixing rate, the AdaIN
-  decoder's reconstruction error, the painters' L1 to the filter next to the photo's and a blur's;
+- the style models: the style-based generator's mixing rate, the AdaIN decoder's reconstruction
+  error;
+- the translators (pix2pix, its ablations, CycleGAN) on the test photos at 256 px: the share the
+  style judge labels woodblock, structure, L1 and texture distance to the filter's output, next to
+  the photo's and a blur's; CycleGAN's cycle error;
 - the style judge: held-out accuracy on the paint filter's outputs of the test photos (patches and
   whole images, worst class), and the structure score the filter keeps per style;
 - the feed-forward painter: per style, the share of the test photos' 256-px paintings (alpha = 1)
@@ -19,7 +22,9 @@ For every shipped model:
 Thresholds (exit status 1 when one is missed): classifier accuracy >= 0.98 on every categorical
 attribute; conditional attribute accuracy >= 0.95; style-mixing rate >= 0.80; the style judge's
 held-out patch accuracy >= 0.95 and its worst class's image accuracy >= 0.95; the painter's worst
-style judged >= 0.90 and its worst structure score >= 0.50 (the filter's own lowest is 0.53).
+style judged >= 0.90 and its worst structure score >= 0.50 (the filter's own lowest is 0.53);
+pix2pix (adversarial + L1) judged woodblock more often than the blurred photo; CycleGAN judged
+woodblock on >= 0.80 of the test photos.
 FIDs are printed for reading, next to their floor and blurred baseline (a good generator lands
 between the two, near the floor).
 """
@@ -46,6 +51,7 @@ THRESHOLDS = {
     "judged_min": 0.90,
     "structure_min": 0.50,
 }
+CYCLEGAN_JUDGED = 0.80
 SHOWN = (
     "fid",
     "fid_real_floor",
@@ -62,9 +68,12 @@ SHOWN = (
     "mae_head_tilt",
     "mixing_rate",
     "reconstruction_l1_alpha0",
-    "l1_to_filter",
-    "l1_photo_baseline",
-    "l1_blurred_photo_baseline",
+    *(
+        f"{who}{measure}"
+        for measure in ("judged", "patches", "structure", "l1", "texture")
+        for who in ("", "photo_", "blurred_")
+    ),
+    "cycle_l1",
     "patch_accuracy",
     "patch_accuracy_min",
     "image_accuracy_min",
@@ -75,6 +84,17 @@ SHOWN = (
     "judged_min",
     "structure_min",
 )
+
+
+def translator_failure(name: str, measured: dict) -> str | None:
+    """pix2pix must be judged woodblock more often than the blurred photo; CycleGAN on >= 0.80."""
+    if name == "pix2pix_woodblock" and not measured["judged"] > measured["blurred_judged"]:
+        return (
+            f"judged {measured['judged']:.4f} <= the blurred photo's {measured['blurred_judged']}"
+        )
+    if name == "cyclegan_woodblock" and measured["judged"] < CYCLEGAN_JUDGED:
+        return f"judged = {measured['judged']:.4f} < {CYCLEGAN_JUDGED}"
+    return None
 
 
 def main(argv=None) -> int:
@@ -111,6 +131,10 @@ def main(argv=None) -> int:
             if key in measured and measured[key] < threshold:
                 print(f"   FAIL: {key} = {measured[key]:.4f} < {threshold}")
                 ok = False
+        failure = translator_failure(name, measured)
+        if failure:
+            print(f"   FAIL: {failure}")
+            ok = False
     total = sum((zoo.WEIGHTS_DIR / zoo.entry(n).filename).stat().st_size for n in zoo.names()) / 1e6
     print(f"\nzoo size: {total:.2f} MB of 40 MB")
     return 0 if ok and total <= 40 else 1

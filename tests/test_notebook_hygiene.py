@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted(
     p
     for p in ROOT.glob("*/**/*.ipynb")
-    if ".venv" not in p.parts and ".ipynb_checkpoints" not in p.parts
+    if not {".venv", ".ipynb_checkpoints", "_build"} & set(p.parts)  # _build: the site's cache
 )
 LESSONS = sorted((ROOT / "lessons").glob("*.ipynb"))
 

@@ -336,7 +336,7 @@ def test_list_command_runs_as_a_module():
 
 TINY = {
     name: ("2", "8")
-    if name in ("faces_stylegan", "adain_decoder", "pix2pix_painter", "cyclegan_painter")
+    if name in ("faces_stylegan", "adain_decoder") or name.startswith(("pix2pix", "cyclegan"))
     else ("4", "32")
     for name in RECIPES
 }

@@ -14,7 +14,8 @@ Derived in lesson 04 (FID, precision/recall on the course's feature extractor). 
   classifier reads the requested classes.
 - **style_generator**: the style-mixing report (lesson 08).
 - **stylizer**: the alpha sweep on Grace Hopper for every style (lesson 08).
-- **translator**: L1 to the real paint filter on held-out photos, with baselines (lesson 09).
+- **translator**: on the test photos, the style judge's share, structure, L1 and texture distance
+  to the real paint filter's output, with the photo and a blur as baselines (lesson 09).
 - **judge**: on the paint filter's outputs of the test photos (never seen in training), the share
   of patches judged right per class and of whole images; and the structure score the paint
   filter itself keeps, the reference for the stylizers' (lessons 08-09).
@@ -187,16 +188,22 @@ def stylizer_metrics(entry: ZooEntry, model: nn.Module, n: int, out: Path | None
 
 @torch.no_grad()
 def translator_metrics(entry: ZooEntry, model: nn.Module, n: int, out: Path | None) -> dict:
-    """L1 to the real paint filter on held-out photos (chelsea, coffee at 128 px), baselines."""
-    test = torch.stack([images.load(name, size=128) for name in ("chelsea", "coffee")])
+    """On the held-out test photos at 256 px: :func:`gancourse.style.translation_scores` (the
+    judge's share, structure, L1 and texture distance to the paint filter's output) for the model
+    and for two baselines, the photo itself and the photo blurred (5x5 box); a CycleGAN adds its
+    cycle error ``|G_ba(G_ab(x)) - x|_1``."""
+    judge = load("style_judge").eval()
+    test = torch.stack([images.load(name, size=256) for name in pools.JUDGE_TEST_PHOTOS])
     truth = styles.paint_filter(test, pools.PAINT_STYLE, seed=1)
     blurred = F.avg_pool2d(F.pad(test, (2, 2, 2, 2), mode="replicate"), 5, stride=1)
-    return {
-        "l1_to_filter": round(float((model(test) - truth).abs().mean()), 4),
-        "l1_photo_baseline": round(float((test - truth).abs().mean()), 4),
-        "l1_blurred_photo_baseline": round(float((blurred - truth).abs().mean()), 4),
-        "held_out": "chelsea, coffee at 128 px (not in the training pool's crops of these sizes)",
-    }
+    report = {}
+    for who, output in (("", model(test)), ("photo_", test), ("blurred_", blurred)):
+        scores = style.translation_scores(judge, output, test, truth, pools.PAINT_STYLE)
+        report.update({f"{who}{k}": round(v, 4) for k, v in scores.items()})
+    if hasattr(model, "G_ba"):
+        report["cycle_l1"] = round(float((model.G_ba(model.G_ab(test)) - test).abs().mean()), 4)
+    report["held_out"] = ", ".join(pools.JUDGE_TEST_PHOTOS) + " at 256 px"
+    return report
 
 
 @torch.no_grad()

@@ -62,6 +62,19 @@ class ZooEntry:
         return checkpoint.build(self.architecture, self.config)
 
 
+def _pix2pix_woodblock(name: str, sha256: str, loss: str) -> ZooEntry:
+    """One of lesson 09's three pix2pix models: the same U-Net, trained with another loss."""
+    return ZooEntry(
+        name=name,
+        architecture="gancourse.models.pix2pix:UNetGenerator",
+        config={"width": 32, "depth": 4},
+        sha256=sha256,
+        summary=f"pix2pix U-Net: photo -> 'woodblock' print ({loss})",
+        kind="translator",
+        dataset="paintings",
+    )
+
+
 # After retraining a model on purpose, put the new sha256 (printed by
 # `python -m gancourse.zoo train NAME`) here: the hash is pinned in code, so a swapped or damaged
 # file is caught even when its card was edited along with it.
@@ -143,22 +156,27 @@ REGISTRY: dict[str, ZooEntry] = {
             kind="stylizer",
             dataset="photos and styles",
         ),
-        ZooEntry(
-            name="pix2pix_painter",
-            architecture="gancourse.models.pix2pix:UNetGenerator",
-            config={"width": 32, "depth": 4},
-            sha256="38879576f9e2b73553f487b728ea6854c44d81d9cf17ac080f794a5b0cfe0c30",
-            summary="pix2pix U-Net: photo -> 'brush' painting (paired, adversarial + L1) on 64x64 "
-            "crops",
-            kind="translator",
-            dataset="paintings",
+        _pix2pix_woodblock(
+            "pix2pix_woodblock",
+            "4762ba468a36599b75bf677d42db647ac25d2699751133c6eb610f921d9a42a6",
+            "paired, adversarial + L1",
+        ),
+        _pix2pix_woodblock(
+            "pix2pix_woodblock_l1",
+            "142462fe203cada2ffe5d9e66269899fcf58cf5922f1873885a8ef957c43d80b",
+            "ablation: L1 only",
+        ),
+        _pix2pix_woodblock(
+            "pix2pix_woodblock_adv",
+            "a30cf88a9176da6f9db132e79834c2a9dc0a41c5d1ca19fab34783b6dfc98141",
+            "ablation: adversarial only",
         ),
         ZooEntry(
-            name="cyclegan_painter",
+            name="cyclegan_woodblock",
             architecture="gancourse.models.cyclegan:CycleGAN",
             config={"width": 32, "depth": 3},
-            sha256="b0b21dba1f7864bd5291a866269850cf03fe208b32c499e5fa61d78f2be044f1",
-            summary="CycleGAN photo <-> 'brush' painting (unpaired, cycle + identity losses) on "
+            sha256="b2a4cc146e5f9b7f2b577c0ed5220b705f0f6e961ea25136db1a3fbb50f92b6b",
+            summary="CycleGAN photo <-> 'woodblock' print (unpaired, cycle + identity losses) on "
             "64x64 crops",
             kind="translator",
             dataset="paintings",

@@ -14,11 +14,12 @@ from gancourse.zoo.recipes.common import Recipe, Run, cosine_lr, trained
 
 
 def train_pix2pix(run: Run):
-    """pix2pix: BCE PatchGAN + λ·L1 on 64x64 paired crops of photos and their paint filter."""
+    """pix2pix: adv_weight·BCE PatchGAN + l1_weight·L1 on 64x64 paired crops of training images
+    and their paint filter (the three ablation models differ only in the two weights)."""
     s = run.settings
     G = run.entry.build().to(run.device)
     D = pix2pix.PatchDiscriminator(s["d_width"]).to(run.device)
-    photos, paintings = pools.painting_pairs(run.seed)
+    photos, paintings = pools.painting_pairs(run.seed, _pool_size(run))
     opt_g = torch.optim.Adam(G.parameters(), lr=s["lr"], betas=tuple(s["betas"]))
     opt_d = torch.optim.Adam(D.parameters(), lr=s["lr"], betas=tuple(s["betas"]))
     crops = torch.Generator().manual_seed(run.seed + 1)
@@ -28,7 +29,7 @@ def train_pix2pix(run: Run):
 
     def step(state, batch):
         x, y = (t.to(run.device) for t in batch)
-        return pix2pix.train_step(G, D, opt_g, opt_d, x, y, s["l1_weight"])
+        return pix2pix.train_step(G, D, opt_g, opt_d, x, y, s["l1_weight"], s["adv_weight"])
 
     state = run.fit(G, D, pairs, step=step, opt_g=opt_g, opt_d=opt_d, ema=None, log_every=100)
     return G.eval(), trained(
@@ -44,7 +45,7 @@ def train_cyclegan(run: Run):
     s = run.settings
     model = run.entry.build().to(run.device)
     D_a, D_b = (d.to(run.device) for d in cyclegan.make_discriminators(s["d_width"]))
-    photos, paintings = pools.painting_pairs(run.seed)
+    photos, paintings = pools.painting_pairs(run.seed, _pool_size(run))
     order = torch.randperm(len(photos), generator=torch.Generator().manual_seed(run.seed))
     half = len(photos) // 2
     domain_a, domain_b = photos[order[:half]], paintings[order[half:]]
@@ -106,6 +107,11 @@ def train_adain(run: Run):
     return model.eval(), trained(state, final_terms=_last(state))
 
 
+def _pool_size(run: Run) -> int:
+    """The settings' number of training images; a short run (a test's) paints fewer."""
+    return min(run.settings["images"], max(8, run.steps * run.batch_size // 10))
+
+
 def _crops_of(pool_a: torch.Tensor, pool_b: torch.Tensor, crop: int, seed: int):
     """A callable ``data(n)`` -> (n random crops of ``pool_a``, n of ``pool_b``), not paired."""
     generator = torch.Generator().manual_seed(seed)
@@ -120,29 +126,47 @@ def _last(state) -> dict:
 
 
 PAINT_DATA = (
-    "64x64 random crops of the course photos (scikit-image, scikit-learn, matplotlib) "
-    "and synthetic faces; targets gancourse.data.styles.paint_filter(x, 'brush')"
+    "64x64 random crops of 48 training images (procedural scenes, synthetic faces, crops of "
+    "bundled "
+    "photos other than " + ", ".join(pools.JUDGE_TEST_PHOTOS) + "); targets "
+    f"gancourse.data.styles.paint_filter(x, {pools.PAINT_STYLE!r})"
 )
 PAIR_SETTINGS = {
     "lr": 2e-4,
     "betas": [0.5, 0.999],
     "d_width": 32,
     "crop": 64,
+    "images": 48,
     "style": pools.PAINT_STYLE,
 }
-RECIPES = {
-    "pix2pix_painter": Recipe(
+PIX2PIX_LOSS = "adv_weight x BCE PatchGAN + l1_weight x L1"
+
+
+def _pix2pix(l1_weight: float, adv_weight: float) -> Recipe:
+    """One pix2pix recipe of lesson 09's ablation: only the two loss weights differ."""
+    return Recipe(
         train_pix2pix,
-        steps=2000,
+        steps=6000,
         batch_size=8,
         eval_samples=0,
         seed=7,
         data=PAINT_DATA,
-        settings={**PAIR_SETTINGS, "loss": "BCE PatchGAN + l1_weight x L1", "l1_weight": 100.0},
-    ),
-    "cyclegan_painter": Recipe(
+        settings={
+            **PAIR_SETTINGS,
+            "loss": PIX2PIX_LOSS,
+            "l1_weight": l1_weight,
+            "adv_weight": adv_weight,
+        },
+    )
+
+
+RECIPES = {
+    "pix2pix_woodblock": _pix2pix(100.0, 1.0),
+    "pix2pix_woodblock_l1": _pix2pix(100.0, 0.0),
+    "pix2pix_woodblock_adv": _pix2pix(0.0, 1.0),
+    "cyclegan_woodblock": Recipe(
         train_cyclegan,
-        steps=2000,
+        steps=6000,
         batch_size=4,
         eval_samples=0,
         seed=8,
