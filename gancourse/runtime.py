@@ -8,12 +8,15 @@ Everything the lessons need to behave the same on a laptop CPU, a Mac (MPS) and 
                       steps/sizes.
 - ``set_threads()``   how many CPU threads PyTorch uses.
 - ``cpu_name()``      the processor's model name (for benchmark reports and model cards).
+- ``run_dir(name)``   a new folder under ``runs/`` for one run's grids and checkpoints.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -162,3 +165,22 @@ def environment_report() -> dict:
         "cpu threads": torch.get_num_threads(),
         "FAST mode": is_fast(),
     }
+
+
+def run_dir(name: str, root: str | os.PathLike | None = None) -> Path:
+    """A new folder for one run's results: ``root/name-YYYYmmdd-HHMMSS`` (``-2``, ``-3``, ... if
+    taken), created and returned. ``root`` defaults to ``$GANCOURSE_RUNS`` or ``runs/`` in the
+    working folder (git-ignored), so a learner's grids and checkpoints stay where they can find
+    them, not in a temporary folder. Lessons 04 and 05 print the path."""
+    if not isinstance(name, str) or not name or any(c in name for c in "/\\:"):
+        raise ValueError(f"name must be a plain folder name such as 'lesson04', got {name!r}")
+    base = Path(root or os.environ.get("GANCOURSE_RUNS") or "runs")
+    stem = f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    for k in range(1, 1000):
+        folder = base / (stem if k == 1 else f"{stem}-{k}")
+        try:
+            folder.mkdir(parents=True)
+            return folder
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"could not make a new run folder under {base}: 999 taken for {stem}")

@@ -79,3 +79,18 @@ def test_environment_report_keys():
 def test_cpu_name_is_a_non_empty_string():
     name = runtime.cpu_name()
     assert isinstance(name, str) and name.strip() == name and name
+
+
+def test_run_dir_makes_a_new_folder_each_time(tmp_path, monkeypatch):
+    first = runtime.run_dir("lesson04", root=tmp_path)
+    second = runtime.run_dir("lesson04", root=tmp_path)
+    assert first.is_dir() and second.is_dir() and first != second
+    assert first.parent == tmp_path and first.name.startswith("lesson04-")
+    monkeypatch.setenv("GANCOURSE_RUNS", str(tmp_path / "elsewhere"))
+    assert runtime.run_dir("x").parent == tmp_path / "elsewhere"
+    monkeypatch.delenv("GANCOURSE_RUNS")
+    monkeypatch.chdir(tmp_path)
+    assert runtime.run_dir("x").parent.resolve() == (tmp_path / "runs").resolve()
+    for bad in ("", "a/b", None):
+        with pytest.raises(ValueError, match="plain folder name"):
+            runtime.run_dir(bad, root=tmp_path)
