@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 from torch import nn
+from tqdm.auto import tqdm
 
 from gancourse.data.transforms import from_uint8
 from gancourse.metrics import psnr
@@ -175,6 +176,7 @@ def invert(
     encoder: nn.Module | None = None,
     k: int = 256,
     seed: int = 0,
+    progress: bool = True,
 ) -> dict:
     """GAN inversion by optimisation: find z with ``G(z) ≈ image``.
 
@@ -184,7 +186,8 @@ def invert(
     Start: ``init`` if given, else ``encoder(x)``, else the best of ``k`` random latents.
 
     Returns ``{"z": (B, d), "image": G(z) (B, C, S, S), "psnr": (B,) dB, "start_psnr": (B,),
-    "losses": [...]}`` (PSNR per image, :func:`gancourse.metrics.psnr`).
+    "losses": [...]}`` (PSNR per image, :func:`gancourse.metrics.psnr`). ``progress``: a progress
+    bar while it runs.
     """
     x = check_image(image, G).to(device_of(G))
     d = z_dim_of(G)
@@ -201,7 +204,7 @@ def invert(
     z = z0.clone().requires_grad_(True)
     opt = torch.optim.Adam([z], lr=lr)
     losses = []
-    for _ in range(steps):
+    for _ in tqdm(range(steps), desc="inverting", disable=not progress, leave=False, mininterval=1):
         out = G(z)
         loss = (out - x).pow(2).mean()
         if features is not None:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 from torch import nn
+from tqdm.auto import tqdm
 
 from gancourse.data._checks import check_image_values
 from gancourse.style.statistics import gram_matrix, mean_std
@@ -89,13 +90,14 @@ def synthesize_texture(
     lr: float = 0.05,
     seed: int = 0,
     callback=None,
+    progress: bool = True,
 ) -> tuple[torch.Tensor, list[float]]:
     """Texture synthesis by optimisation: start from noise, match the target's Gram matrices.
 
     ``x* = argmin_x sum_l || G_l(x) - G_l(target) ||^2``, by Adam on the pixels, which live in
     [-1, 1] through ``x = tanh(u)``. ``target`` (3, H, W) or (1, 3, H, W) in [-1, 1]; ``features``
     defaults to :class:`RandomMultiScaleFeatures`. Returns the texture (1, 3, size, size) and the
-    Gram distance at every step (it falls: that is the measurement).
+    Gram distance at every step (it falls: that is the measurement). ``progress``: a progress bar.
     """
     target = _one_image(target, "target")
     if steps < 1:
@@ -107,7 +109,8 @@ def synthesize_texture(
     u = (torch.randn(1, 3, size, size, generator=g) * 0.5).requires_grad_(True)
     opt = torch.optim.Adam([u], lr=lr)
     history = []
-    for step in range(steps):
+    bar = tqdm(range(steps), desc="texture", disable=not progress, leave=False, mininterval=1)
+    for step in bar:
         feats = features(torch.tanh(u))
         loss = sum(F.mse_loss(gram_matrix(f), t) for f, t in zip(feats, target_grams)) * 1e3
         opt.zero_grad(set_to_none=True)
@@ -127,6 +130,7 @@ def transfer_by_optimisation(
     lr: float = 0.03,
     style_weight: float = 1e3,
     content_levels: int = 2,
+    progress: bool = True,
 ) -> tuple[torch.Tensor, dict]:
     """Style transfer by optimising the pixels (Gatys et al. 2016), on random features.
 
@@ -138,6 +142,7 @@ def transfer_by_optimisation(
     The content term keeps the coarse features (the layout), the style term pulls every scale's
     Gram matrix to the style image's. ``photo`` and ``style_target``: (3, H, W) or (1, 3, H, W)
     in [-1, 1], any sizes. Returns the painted image (1, 3, H, W) and the two terms at each step.
+    ``progress``: a progress bar while it runs.
     """
     photo, style_target = _one_image(photo, "photo"), _one_image(style_target, "style_target")
     if steps < 1 or content_levels < 1:
@@ -149,7 +154,7 @@ def transfer_by_optimisation(
     x = photo.clone().requires_grad_(True)
     opt = torch.optim.Adam([x], lr=lr)
     history = {"content": [], "style": []}
-    for _ in range(steps):
+    for _ in tqdm(range(steps), desc="painting", disable=not progress, leave=False, mininterval=1):
         feats = features(x)
         content_loss = sum(F.mse_loss(f, c) for f, c in zip(feats[-content_levels:], content))
         style_loss = sum(((gram_matrix(f) - g) ** 2).sum() for f, g in zip(feats, style_grams))
