@@ -10,26 +10,31 @@ Derived in lesson 00 (the slider pattern) and used in lessons 01 and 05-09. One 
   :class:`StyleMixer` (08),
   :class:`BackgroundBlender` (09).
 - :mod:`gancourse.widgets.ganlab`  :class:`GANLab` (01): a 2-D GAN trained live.
+- :mod:`gancourse.widgets.liveplot` :class:`LivePlot` (04): a ``train.fit`` callback, loss curves
+  and samples redrawn in place while a run trains.
 
 Every explorer is re-exported here: ``from gancourse import widgets; widgets.LatentExplorer(...)``
 or ``from gancourse.widgets import StyleExplorer``. Models are passed in, never loaded here.
 """
 
-from . import base, ganlab, latent, style
+from . import base, ganlab, latent, liveplot, style
 from .base import Explorer, LRUCache, check_state
 from .ganlab import GANLab
 from .latent import AttributeToggles, EditExplorer, LatentExplorer, seed_latent
+from .liveplot import LivePlot
 from .style import NO_STYLE, BackgroundBlender, PainterExplorer, StyleExplorer, StyleMixer
 
 __all__ = [
     "base",
     "ganlab",
+    "liveplot",
     "latent",
     "style",
     "Explorer",
     "LRUCache",
     "check_state",
     "GANLab",
+    "LivePlot",
     "AttributeToggles",
     "EditExplorer",
     "LatentExplorer",
