@@ -281,7 +281,7 @@ def plot_snapshot(snap: dict, ax=None, title: str | None = None, colorbar: bool 
     ax.set_yticks([])
     ax.set_title(title if title is not None else f"step {snap['step']}")
     if colorbar:
-        plt.colorbar(cs, ax=ax, fraction=0.046, pad=0.04, label="D(x)")
+        ax.figure.colorbar(cs, ax=ax, fraction=0.046, pad=0.04, label="D(x)")
     return ax
 
 

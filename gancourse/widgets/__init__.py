@@ -12,22 +12,30 @@ Derived in lesson 00 (the slider pattern) and used in lessons 01 and 05-09. One 
 - :mod:`gancourse.widgets.ganlab`  :class:`GANLab` (01): a 2-D GAN trained live.
 - :mod:`gancourse.widgets.liveplot` :class:`LivePlot` (04): a ``train.fit`` callback, loss curves
   and samples redrawn in place while a run trains.
+- :mod:`gancourse.widgets.runs`    :class:`RunBrowser` (03): several recorded runs of one 2-D setup,
+  switched in place.
+- :mod:`gancourse.widgets.threshold` :class:`ThresholdExplorer` (10): a detector's threshold moved
+  over its scores (accuracy moves, average precision does not).
 
 Every explorer is re-exported here: ``from gancourse import widgets; widgets.LatentExplorer(...)``
 or ``from gancourse.widgets import StyleExplorer``. Models are passed in, never loaded here.
 """
 
-from . import base, ganlab, latent, liveplot, style
+from . import base, ganlab, latent, liveplot, runs, style, threshold
 from .base import Explorer, LRUCache, check_state
 from .ganlab import GANLab
 from .latent import AttributeToggles, EditExplorer, LatentExplorer, seed_latent
 from .liveplot import LivePlot
+from .runs import RunBrowser, snapshot_every
 from .style import NO_STYLE, BackgroundBlender, PainterExplorer, StyleExplorer, StyleMixer
+from .threshold import ThresholdExplorer
 
 __all__ = [
     "base",
     "ganlab",
     "liveplot",
+    "runs",
+    "threshold",
     "latent",
     "style",
     "Explorer",
@@ -35,6 +43,9 @@ __all__ = [
     "check_state",
     "GANLab",
     "LivePlot",
+    "RunBrowser",
+    "snapshot_every",
+    "ThresholdExplorer",
     "AttributeToggles",
     "EditExplorer",
     "LatentExplorer",
