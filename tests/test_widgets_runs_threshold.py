@@ -8,6 +8,7 @@ from gancourse import forensics, plot, train
 from gancourse.data.toy2d import sample_toy
 from gancourse.models import MLPDiscriminator, MLPGenerator
 from gancourse.widgets import RunBrowser, ThresholdExplorer, snapshot_every
+from gancourse.widgets.threshold import THRESHOLDS
 
 
 @pytest.fixture(scope="module")
@@ -122,11 +123,23 @@ def test_threshold_controls_change_the_picture(detector_scores):
     explorer = ThresholdExplorer(detector_scores)
     start = explorer.image.value
     assert start[:8] == b"\x89PNG\r\n\x1a\n"
-    moved = explorer.set(threshold=0.2)
+    low = min(THRESHOLDS, key=lambda t: abs(t - 0.2))
+    moved = explorer.set(threshold=low)
     assert moved != start
     switched = explorer.set(test="shifted")
     assert switched != moved
     assert explorer.render({"test": "clean", "threshold": 0.5}) == start
+
+
+def test_threshold_slider_steps_evenly_in_log_odds_and_includes_one_half(detector_scores):
+    explorer = ThresholdExplorer(detector_scores, threshold=0.48)
+    slider = explorer.controls["threshold"]
+    assert slider.value == 0.5  # snapped to the nearest step
+    logits = np.log(np.array(THRESHOLDS) / (1 - np.array(THRESHOLDS)))
+    assert np.allclose(np.diff(logits), 0.5)
+    assert THRESHOLDS[0] < 1e-5 and THRESHOLDS[-1] > 1 - 1e-5
+    labels = [label for label, _ in slider.options]
+    assert len(set(labels)) == len(labels), "two thresholds would read the same"
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,11 @@ only reads the *ranking* of the scores, so no threshold changes it. The picture 
 score histograms, the threshold as a vertical line, and the figures in the title; a **test**
 dropdown switches between test conditions (e.g. clean images, JPEG, another generator), where the
 threshold that was right on clean images may no longer be.
+
+Detectors' scores pile up near 0 and 1, so the scores are drawn on the **log-odds** axis
+:math:`\\log(s / (1 - s))` (labelled in probabilities) and the threshold slider steps through
+thresholds evenly spaced in log-odds (0.5 log-odds apart, from :math:`\\sigma(-12)` to
+:math:`\\sigma(12)`, 0.5 included).
 """
 
 from __future__ import annotations
@@ -24,7 +29,27 @@ from matplotlib.figure import Figure
 
 from .base import Explorer, LRUCache, check_state
 
-__all__ = ["ThresholdExplorer"]
+__all__ = ["ThresholdExplorer", "THRESHOLDS"]
+
+_LOGIT_LIMIT = 14.0  # scores are clipped to sigmoid(±14) for drawing only
+THRESHOLDS = [float(1 / (1 + np.exp(-v))) for v in np.arange(-12.0, 12.25, 0.5)]
+
+
+def _label(p: float) -> str:
+    """A threshold as the slider shows it: 0.5, 0.018, 0.99995 (enough digits to tell apart)."""
+    if p < 0.5:
+        return f"{p:.2g}"
+    digits = max(1, int(np.ceil(-np.log10(1 - p) - 1e-9)) + 1)
+    return f"{p:.{digits}f}"
+
+
+def _nearest_threshold(p: float) -> float:
+    return min(THRESHOLDS, key=lambda t: abs(t - p))
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1 / (1 + np.exp(_LOGIT_LIMIT)), 1 / (1 + np.exp(-_LOGIT_LIMIT)))
+    return np.log(p / (1 - p))
 
 
 def _check_condition(name: str, pair) -> tuple[np.ndarray, np.ndarray]:
@@ -56,7 +81,7 @@ class ThresholdExplorer(Explorer):
     ``metrics({"test": "clean", "threshold": 0.3})`` -> accuracy, AP, per-class accuracy.
     """
 
-    def __init__(self, tests: Mapping, threshold: float = 0.5, bins: int = 40, name: str = ""):
+    def __init__(self, tests: Mapping, threshold: float = 0.5, bins: int = 56, name: str = ""):
         import ipywidgets as widgets
 
         from gancourse.forensics import detection_metrics
@@ -73,8 +98,10 @@ class ThresholdExplorer(Explorer):
         self._figure = Figure(figsize=(7.5, 3.6))
         FigureCanvasAgg(self._figure)
         controls = {
-            "threshold": widgets.FloatSlider(
-                value=float(threshold), min=0.0, max=1.0, step=0.01, description="threshold"
+            "threshold": widgets.SelectionSlider(
+                options=[(_label(t), t) for t in THRESHOLDS],
+                value=_nearest_threshold(float(threshold)),
+                description="threshold",
             ),
             "test": widgets.Dropdown(options=list(self.tests), description="test"),
         }
@@ -85,7 +112,7 @@ class ThresholdExplorer(Explorer):
         test = state.get("test", next(iter(self.tests)))
         if test not in self.tests:
             raise KeyError(f"no test named {test!r}; tests: {list(self.tests)}")
-        threshold = round(float(state.get("threshold", 0.5)), 4)
+        threshold = float(state.get("threshold", 0.5))
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must be in [0, 1], got {threshold}")
         return test, threshold
@@ -107,18 +134,22 @@ class ThresholdExplorer(Explorer):
         fig = self._figure
         fig.clear()
         ax = fig.add_subplot(1, 1, 1)
-        edges = np.linspace(0, 1, self.bins + 1)
+        edges = np.linspace(-_LOGIT_LIMIT, _LOGIT_LIMIT, self.bins + 1)
         for label, name, colour in ((0, "real", "tab:blue"), (1, "fake", "tab:orange")):
-            ax.hist(scores[labels == label], bins=edges, alpha=0.6, color=colour, label=name)
-        ax.axvline(threshold, color="black", lw=2, label=f"threshold {threshold:.2f}")
-        ax.set_yscale("log")
-        ax.set(xlim=(0, 1), xlabel="score P(fake)", ylabel="images (log scale)")
+            ax.hist(
+                _logit(scores[labels == label]), bins=edges, alpha=0.6, color=colour, label=name
+            )
+        ax.axvline(_logit(np.array(threshold)), color="black", lw=2, label="threshold")
+        ticks = [1e-6, 1e-4, 0.01, 0.5, 0.99, 0.9999, 0.999999]
+        ax.set_xticks(_logit(np.array(ticks)), [f"{t:g}" for t in ticks])
+        ax.set(xlim=(-_LOGIT_LIMIT, _LOGIT_LIMIT), xlabel="score P(fake), log-odds axis")
+        ax.set_ylabel("images")
         ax.set_title(
             f"{test}: accuracy {m['accuracy']:.3f} (real {m['real_accuracy']:.2f}, "
             f"fake {m['fake_accuracy']:.2f}) · AP {m['average_precision']:.3f}",
             fontsize=10,
         )
-        ax.legend(fontsize=8, loc="upper center")
+        ax.legend(fontsize=8, loc="upper left")
         fig.tight_layout()
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=72)
