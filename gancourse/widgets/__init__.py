@@ -28,6 +28,7 @@ from .latent import AttributeToggles, EditExplorer, LatentExplorer, seed_latent
 from .liveplot import LivePlot
 from .runs import RunBrowser, snapshot_every
 from .style import NO_STYLE, BackgroundBlender, PainterExplorer, StyleExplorer, StyleMixer
+from .switchboard import FailureSwitchboard  # lesson 04
 from .threshold import ThresholdExplorer
 
 __all__ = [
