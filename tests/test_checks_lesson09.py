@@ -210,3 +210,93 @@ def test_cycle_issue20_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson09.check_cycle_loss(func)
     assert info.value.mistake == mistake, str(info.value)
+
+
+# ----------------------------------------------------------------------------- CycleGAN G step
+def _make_step(
+    *,
+    zero_grad="before",
+    step=True,
+    detach="",
+    wrong_identity=False,
+    lambdas=None,
+    log=lambda t: t.item(),
+):
+    """The exercise's cyclegan_step with one planted mistake."""
+
+    def cyclegan_step(G_ab, G_ba, D_a, D_b, opt_g, a, b, lambda_cyc=10.0, lambda_id=5.0):
+        lc, li = lambdas or (lambda_cyc, lambda_id)
+        fake_b, fake_a = G_ab(a), G_ba(b)
+        adv = (D_b(fake_b) - 1).pow(2).mean() + (D_a(fake_a) - 1).pow(2).mean()
+        back_b = fake_b.detach() if "b" in detach else fake_b
+        back_a = fake_a.detach() if "a" in detach else fake_a
+        cycle = (G_ba(back_b) - a).abs().mean() + (G_ab(back_a) - b).abs().mean()
+        if detach == "term":
+            cycle = cycle.detach()
+        same_b, same_a = (G_ba(b), G_ab(a)) if wrong_identity else (G_ab(b), G_ba(a))
+        identity = (same_b - b).abs().mean() + (same_a - a).abs().mean()
+        total = adv + lc * cycle + li * identity
+        if zero_grad == "before":
+            opt_g.zero_grad()
+        total.backward()
+        if zero_grad == "between":
+            opt_g.zero_grad()
+        if step:
+            opt_g.step()
+        return {k: log(v) for k, v in zip(lesson09._TERMS, (adv, cycle, identity, total))}
+
+    return cyclegan_step
+
+
+def _real_step(*args):
+    model = cyclegan.CycleGAN.__new__(cyclegan.CycleGAN)
+    torch.nn.Module.__init__(model)
+    G_ab, G_ba, D_a, D_b, opt_g, a, b, lc, li = args
+    model.G_ab, model.G_ba = G_ab, G_ba
+    loss, terms, _ = cyclegan.generator_loss(model, D_a, D_b, a, b, lc, li)
+    opt_g.zero_grad()
+    loss.backward()
+    opt_g.step()
+    return {
+        "adv": terms["adv"],
+        "cycle": terms["cycle"],
+        "identity": terms["identity"],
+        "total": loss.item(),
+    }
+
+
+def test_cyclegan_step_solution_and_library_pass(capsys):
+    assert lesson09.check_cyclegan_step(_make_step())
+    assert lesson09.check_cyclegan_step(_real_step)
+    assert capsys.readouterr().out.count("✅ Passed") == 2
+    with pytest.raises(NotImplementedYet):
+        lesson09.check_cyclegan_step(blank)
+
+
+def _mutates(*args):
+    args[5].mul_(0.5)
+    return _make_step()(*args)
+
+
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("missing zero_grad", _make_step(zero_grad="never")),
+        ("no update", _make_step(zero_grad="between")),
+        ("no update", _make_step(step=False)),
+        ("detached cycle", _make_step(detach="ab")),
+        ("detached cycle", _make_step(detach="a")),
+        ("no cycle gradient", _make_step(detach="term")),
+        ("identity on the wrong generator", _make_step(wrong_identity=True)),
+        ("lambdas hard-coded", _make_step(lambdas=(10.0, 5.0))),
+        ("tensor in log", _make_step(log=lambda t: t)),
+        ("wrong log", _make_step(log=lambda t: 2 * t.item())),
+        ("in place", _mutates),
+        ("return", lambda *args: None),
+        ("error", lambda *args: args[0](args[5][:, :2])),
+    ],
+)
+def test_cyclegan_step_mistakes(mistake, func):
+    with pytest.raises(CheckFailed) as info:
+        lesson09.check_cyclegan_step(func)
+    assert info.value.mistake == mistake, str(info.value)

@@ -13,7 +13,15 @@ import copy
 import torch
 import torch.nn.functional as F
 
-from ._core import CheckFailed, expect_tensor, grads_of, needs_grad, passed, run_pure
+from ._core import (
+    CheckFailed,
+    expect_tensor,
+    grads_of,
+    needs_grad,
+    passed,
+    run_learner,
+    run_pure,
+)
 
 
 # ----------------------------------------------------------------------------- shared pieces
@@ -254,4 +262,166 @@ def check_cycle_loss(cycle_loss) -> bool:
     return passed(
         "cycle loss: both round trips, compared with the original inputs, "
         "gradients reach both generators with the right values."
+    )
+
+
+# ----------------------------------------------------------------------------- CycleGAN G step
+_TERMS = ("adv", "cycle", "identity", "total")
+
+
+def _step_models(seed: int, dtype=torch.float64):
+    """Tiny generators (3 -> 3 channels, tanh) and PatchGAN-like discriminators, seeded."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        nn = torch.nn
+
+        def gen():
+            return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.Tanh(), nn.Conv2d(4, 3, 1))
+
+        def disc():
+            return nn.Sequential(
+                nn.Conv2d(3, 4, 3, 2, 1), nn.LeakyReLU(0.2), nn.Conv2d(4, 1, 3, padding=1)
+            )
+
+        models = [m.to(dtype) for m in (gen(), gen(), disc(), disc())]
+        g = torch.Generator().manual_seed(seed + 1)
+        a = torch.rand(2, 3, 8, 8, generator=g, dtype=dtype) * 2 - 1
+        b = torch.rand(2, 3, 8, 8, generator=g, dtype=dtype) * 2 - 1
+    return (*models, a, b)
+
+
+def _step_reference(G_ab, G_ba, D_a, D_b, a, b, lc, li, mistake: str = ""):
+    """The generators' gradient (flat) and the four terms; ``mistake`` builds a wrong version."""
+    fake_b, fake_a = G_ab(a), G_ba(b)
+    if mistake == "BCE adversarial":
+        adv = _bce(D_b(fake_b), 1.0) + _bce(D_a(fake_a), 1.0)
+    else:
+        target = 0.0 if mistake == "flipped labels" else 1.0
+        adv = (D_b(fake_b) - target).pow(2).mean() + (D_a(fake_a) - target).pow(2).mean()
+    back_b = fake_b.detach() if mistake in ("detached cycle", "detached cycle a") else fake_b
+    back_a = fake_a.detach() if mistake in ("detached cycle", "detached cycle b") else fake_a
+    cycle = (G_ba(back_b) - a).abs().mean() + (G_ab(back_a) - b).abs().mean()
+    wrong = mistake == "identity on the wrong generator"
+    identity = ((G_ba if wrong else G_ab)(b) - b).abs().mean()
+    identity = identity + ((G_ab if wrong else G_ba)(a) - a).abs().mean()
+    total = adv + lc * cycle + li * identity
+    params = [*G_ab.parameters(), *G_ba.parameters()]
+    grads = torch.autograd.grad(total, params)
+    terms = [t.item() for t in (adv, cycle, identity, total)]
+    return torch.cat([g.flatten() for g in grads]), terms
+
+
+def _step_case(func, seed: int, lc: float, li: float, first: bool) -> list:
+    G_ab, G_ba, D_a, D_b, a, b = _step_models(seed)
+    params = [*G_ab.parameters(), *G_ba.parameters()]
+    before = torch.cat([p.detach().flatten() for p in params])
+    stale = torch.randn(before.shape, generator=torch.Generator().manual_seed(seed), dtype=a.dtype)
+    grad, terms = _step_reference(G_ab, G_ba, D_a, D_b, a, b, lc, li)
+    i = 0
+    for p in params:  # gradients left over from a previous step: zero_grad() must clear them
+        p.grad = stale[i : i + p.numel()].view_as(p).clone()
+        i += p.numel()
+    opt = torch.optim.SGD(params, lr=1.0)  # SGD with lr 1: the update is minus the gradient
+    frozen = [t.detach().clone() for t in (a, b, *D_a.parameters(), *D_b.parameters())]
+    out = run_learner(func, G_ab, G_ba, D_a, D_b, opt, a, b, lc, li, name="cyclegan_step")
+    name = "cyclegan_step"
+    if not isinstance(out, dict) or set(_TERMS) - set(out):
+        got = sorted(out) if isinstance(out, dict) else type(out).__name__
+        raise CheckFailed(
+            f"`{name}` must return a dict with keys {list(_TERMS)}, got {got}.", mistake="return"
+        )
+    now = (a, b, *D_a.parameters(), *D_b.parameters())
+    if any(not torch.equal(x.detach(), y) for x, y in zip(now, frozen)):
+        raise CheckFailed(
+            f"`{name}` changed the images a, b or a discriminator's weights: this step updates "
+            "the generators only, through opt_g (the discriminators have their own step).",
+            mistake="in place",
+        )
+    delta = torch.cat([p.detach().flatten() for p in params]) - before
+    if torch.equal(delta, torch.zeros_like(delta)):
+        has = any(p.grad is not None and p.grad.abs().sum() > 0 for p in params)
+        hint = (
+            "the generators did not change although they have gradients: call opt_g.step() "
+            "after total.backward()."
+            if has
+            else "the generators did not change and hold no gradient: call opt_g.zero_grad() "
+            "*before* total.backward(), then opt_g.step() right after it (a zero_grad() "
+            "between backward() and step() throws the gradient away)."
+        )
+        raise CheckFailed(hint, mistake="no update")
+    if not torch.allclose(delta, -grad, atol=1e-7, rtol=1e-5):
+        if torch.allclose(delta, -(grad + stale), atol=1e-7, rtol=1e-5):
+            raise CheckFailed(
+                "the update also holds the gradients left from the previous step: call "
+                "opt_g.zero_grad() before total.backward().",
+                mistake="missing zero_grad",
+            )
+        models = _step_models(seed)  # fresh copies: the learner's step changed G_ab, G_ba
+        detached = (
+            "the cycle term sends no gradient through the first translation: do not .detach() "
+            "G_ab(a) or G_ba(b) before translating back."
+        )
+        hints = {
+            "detached cycle": detached,
+            "detached cycle a": detached,
+            "detached cycle b": detached,
+            "identity on the wrong generator": "identity is |G_ab(b) - b| + |G_ba(a) - a|: "
+            "the generator *into* B must leave a B image alone; you swapped the generators.",
+            "BCE adversarial": "the adversarial term is least squares, mean (D(fake) - 1)², "
+            "not binary cross-entropy.",
+            "flipped labels": "the generators want D to say *real*: mean (D(fake) - 1)², not "
+            "(D(fake) - 0)².",
+        }
+        for mistake, hint in hints.items():
+            g, _ = _step_reference(*models, lc, li, mistake=mistake)
+            if torch.allclose(delta, -g, atol=1e-7, rtol=1e-5):
+                raise CheckFailed(hint, mistake=mistake.removesuffix(" a").removesuffix(" b"))
+        for term, wc, wi in (("cycle", 0.0, li), ("identity", lc, 0.0)):
+            g, _ = _step_reference(*models, wc, wi)
+            if torch.allclose(delta, -g, atol=1e-7, rtol=1e-5):
+                raise CheckFailed(
+                    f"no gradient comes from the {term} term: it is missing from the total, or "
+                    "cut off by .detach(), .item() or torch.no_grad().",
+                    mistake=f"no {term} gradient",
+                )
+        for wc, wi in ((10.0, 5.0), (10.0, 0.5), (1.0, 1.0), (lc, 0.5 * lc)):
+            g, _ = _step_reference(*models, wc, wi)
+            if torch.allclose(delta, -g, atol=1e-7, rtol=1e-5):
+                raise CheckFailed(
+                    f"your update uses λ_cyc = {wc:g}, λ_id = {wi:g}, but the call passed "
+                    f"lambda_cyc = {lc:g}, lambda_id = {li:g}: use the arguments, not constants.",
+                    mistake="lambdas hard-coded",
+                )
+        raise CheckFailed(
+            ("" if first else f"with lambda_cyc = {lc:g}, lambda_id = {li:g} (another seed): ")
+            + "the generators' update is not one step on adv + λ_cyc·cycle + λ_id·identity. "
+            "Compute all terms for both directions, then zero_grad, backward, step.",
+            mistake="wrong update",
+        )
+    for key, want in zip(_TERMS, terms):
+        value = out[key]
+        if isinstance(value, torch.Tensor):
+            raise CheckFailed(
+                f"out['{key}'] is a tensor: return plain numbers (loss.item()), so the log "
+                "keeps no graph alive.",
+                mistake="tensor in log",
+            )
+        if not isinstance(value, float | int) or abs(value - want) > 1e-6 * (1 + abs(want)):
+            raise CheckFailed(
+                f"the update is right but out['{key}'] = {value!r}, expected {want:.6g}: "
+                "return the terms you stepped on (computed before the step).",
+                mistake="wrong log",
+            )
+    return terms
+
+
+def check_cyclegan_step(cyclegan_step) -> bool:
+    """Check ``cyclegan_step(G_ab, G_ba, D_a, D_b, opt_g, a, b, lambda_cyc, lambda_id) -> dict``:
+    one generator update on ``LS adv + λ_cyc·cycle + λ_id·identity`` (both directions), compared
+    with the exact gradient (SGD with lr 1 and stale gradients in place), then other λs and seed."""
+    _step_case(cyclegan_step, seed=3, lc=10.0, li=5.0, first=True)
+    terms = _step_case(cyclegan_step, seed=4, lc=3.0, li=0.7, first=False)
+    return passed(
+        "one step on both directions' adversarial, cycle and identity terms, with your λs "
+        f"(second call: adv {terms[0]:.3f}, cycle {terms[1]:.3f}, identity {terms[2]:.3f})."
     )
