@@ -12,6 +12,9 @@ Derived in lesson 00 (the slider pattern) and used in lessons 01 and 05-09. One 
 - :mod:`gancourse.widgets.ganlab`  :class:`GANLab` (01): a 2-D GAN trained live.
 - :mod:`gancourse.widgets.liveplot` :class:`LivePlot` (04): a ``train.fit`` callback, loss curves
   and samples redrawn in place while a run trains.
+- :mod:`gancourse.widgets.switchboard` :class:`FailureSwitchboard` (04): one setting flipped, a
+  tiny DCGAN trained for seconds, the failure drawn against a healthy run; :class:`PictureToggle`
+  (05) switches one image between ready pictures.
 - :mod:`gancourse.widgets.runs`    :class:`RunBrowser` (03): several recorded runs of one 2-D setup,
   switched in place.
 - :mod:`gancourse.widgets.threshold` :class:`ThresholdExplorer` (10): a detector's threshold moved
@@ -21,14 +24,14 @@ Every explorer is re-exported here: ``from gancourse import widgets; widgets.Lat
 or ``from gancourse.widgets import StyleExplorer``. Models are passed in, never loaded here.
 """
 
-from . import base, ganlab, latent, liveplot, runs, style, threshold
+from . import base, ganlab, latent, liveplot, runs, style, switchboard, threshold
 from .base import Explorer, LRUCache, check_state
 from .ganlab import GANLab
 from .latent import AttributeToggles, EditExplorer, LatentExplorer, seed_latent
 from .liveplot import LivePlot
 from .runs import RunBrowser, snapshot_every
 from .style import NO_STYLE, BackgroundBlender, PainterExplorer, StyleExplorer, StyleMixer
-from .switchboard import FailureSwitchboard  # lesson 04
+from .switchboard import FailureSwitchboard, PictureToggle
 from .threshold import ThresholdExplorer
 
 __all__ = [
@@ -37,6 +40,7 @@ __all__ = [
     "liveplot",
     "runs",
     "threshold",
+    "switchboard",
     "latent",
     "style",
     "Explorer",
@@ -47,6 +51,8 @@ __all__ = [
     "RunBrowser",
     "snapshot_every",
     "ThresholdExplorer",
+    "FailureSwitchboard",
+    "PictureToggle",
     "AttributeToggles",
     "EditExplorer",
     "LatentExplorer",
