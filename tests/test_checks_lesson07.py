@@ -6,6 +6,7 @@ import torch
 from sklearn.linear_model import LogisticRegression
 
 from gancourse.checks import CheckFailed, NotImplementedYet, lesson07
+from tests.test_checks_core import crash_prone
 
 
 def good_interfacegan(z, scores, fraction=0.3):
@@ -240,4 +241,122 @@ def _edit_new_tensor(G, z, n, alpha):
 def test_feature_edit_issue20_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson07.check_feature_edit(func)
+    assert info.value.mistake == mistake, str(info.value)
+
+
+# ----------------------------------------------------------------------------- masked blend
+def good_blend(original, edited, mask):
+    return mask * edited + (1 - mask) * original
+
+
+def _blend_inplace(original, edited, mask):
+    edited.data.mul_(mask)  # m · edited, written over the caller's image
+    return edited + (1 - mask) * original
+
+
+def _blend_first_channel(original, edited, mask):
+    out = good_blend(original, edited, mask)
+    return torch.cat([out[:, :1], original[:, 1:]], 1)  # only channel 0 blended
+
+
+def _blend_first_mask(original, edited, mask):
+    return good_blend(original, edited, mask[:1])  # the first image's mask for every image
+
+
+def test_masked_blend_solution_library_and_blank(capsys):
+    assert lesson07.check_masked_blend(good_blend)
+    assert lesson07.check_masked_blend(
+        lambda o, e, m: m * e + o - m * o  # the same blend, written differently
+    )
+    assert capsys.readouterr().out.count("✅ Passed") == 2
+    with pytest.raises(NotImplementedYet):
+        lesson07.check_masked_blend(blank)
+
+
+@pytest.mark.parametrize("func", crash_prone(good_blend, grads=True))
+def test_masked_blend_never_crashes(func):
+    with pytest.raises(CheckFailed):
+        lesson07.check_masked_blend(func)
+
+
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("swapped", lambda o, e, m: m * o + (1 - m) * e),
+        ("hard mask", lambda o, e, m: (m > 0.5) * e + (m <= 0.5) * o),
+        ("missing 1 - m", lambda o, e, m: m * e + o),
+        ("only edited", lambda o, e, m: m * e),
+        ("average", lambda o, e, m: (o + e) / 2),
+        ("in place", _blend_inplace),
+        ("wrong blend", _blend_first_channel),
+        ("wrong blend", _blend_first_mask),
+        ("dtype", lambda o, e, m: good_blend(o, e, m).float()),
+        ("shape", lambda o, e, m: good_blend(o, e, m)[0]),
+        ("wrong gradient", lambda o, e, m: m * e.detach() + (1 - m) * o),
+        ("no gradient", lambda o, e, m: good_blend(o, e, m).detach()),
+        ("error", lambda o, e, m: good_blend(o, e, m.view(-1))),
+    ],
+)
+def test_masked_blend_mistakes_are_named(mistake, func):
+    with pytest.raises(CheckFailed) as info:
+        lesson07.check_masked_blend(func)
+    assert info.value.mistake == mistake, str(info.value)
+
+
+# ----------------------------------------------------------------------------- inversion loss
+def good_inversion_loss(G, z, target, features, feature_weight):
+    out = G(z)
+    pixel = (out - target).pow(2).mean()
+    return pixel + feature_weight * (features(out) - features(target)).pow(2).mean()
+
+
+def _inv(pixel=lambda d: d.pow(2).mean(), weight=None, detach=False, on_pixel=False):
+    def inversion_loss(G, z, target, features, feature_weight):
+        w = feature_weight if weight is None else weight
+        out = G(z)
+        feats = features(out.detach() if detach else out)
+        p, f = pixel(out - target), pixel(feats - features(target))
+        return w * p + f if on_pixel else p + w * f
+
+    return inversion_loss
+
+
+def _inv_inplace(G, z, target, features, feature_weight):
+    target.clamp_(-0.5, 0.5)
+    return good_inversion_loss(G, z, target, features, feature_weight)
+
+
+def test_inversion_loss_solution_and_blank(capsys):
+    assert lesson07.check_inversion_loss(good_inversion_loss)
+    assert "✅ Passed" in capsys.readouterr().out
+    with pytest.raises(NotImplementedYet):
+        lesson07.check_inversion_loss(blank)
+
+
+@pytest.mark.parametrize("func", crash_prone(good_inversion_loss, grads=True))
+def test_inversion_loss_never_crashes(func):
+    with pytest.raises(CheckFailed):
+        lesson07.check_inversion_loss(func)
+
+
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("weight hard-coded", _inv(weight=1.0)),
+        ("weight hard-coded", _inv(weight=2.5)),  # right on the first call only
+        ("pixel term only", _inv(weight=0.0)),
+        ("weight on the wrong term", _inv(on_pixel=True)),
+        ("sum instead of mean", _inv(pixel=lambda d: d.pow(2).sum())),
+        ("L1 instead of squared", _inv(pixel=lambda d: d.abs().mean())),
+        ("detached features", _inv(detach=True)),
+        ("in place", _inv_inplace),
+        ("not reduced", lambda G, z, t, f, w: (G(z) - t).pow(2)),
+        ("no gradient", lambda G, z, t, f, w: good_inversion_loss(G, z, t, f, w).detach()),
+        ("wrong value", lambda G, z, t, f, w: good_inversion_loss(G, z, t, f, w) + 0.1),
+        ("error", lambda G, z, t, f, w: (f(G(z)) - t).pow(2).mean()),
+    ],
+)
+def test_inversion_loss_mistakes_are_named(mistake, func):
+    with pytest.raises(CheckFailed) as info:
+        lesson07.check_inversion_loss(func)
     assert info.value.mistake == mistake, str(info.value)

@@ -43,3 +43,33 @@ def test_train_cyclegan_lets_not_implemented_through():
 
     with pytest.raises(NotImplementedError):
         useit.train_cyclegan(blank, steps=2)
+
+
+def test_unwritten_names_the_stub_that_raised():
+    def inversion_loss(*args):
+        raise NotImplementedError()
+
+    def outer():
+        return inversion_loss()
+
+    with pytest.raises(NotImplementedError) as info:
+        outer()
+    assert useit.unwritten(info.value) == "inversion_loss"
+
+
+def test_invert_with_runs_the_learners_loss_and_it_falls():
+    from gancourse import zoo
+    from gancourse.data import faces
+
+    G = zoo.load("faces_dcgan64")
+    calls = []
+
+    def loss(G_, z, target, features, w):
+        calls.append(w)
+        out = G_(z)
+        return (out - target).pow(2).mean() + w * (features(out) - features(target)).pow(2).mean()
+
+    target = faces.face_batch(1, 64, seed=3)[0]
+    z, losses = useit.invert_with(loss, G, target, lambda x: x.mean((2, 3)), 0.5, steps=8)
+    assert calls == [0.5] * 8 and z.shape == (1, G.z_dim) and not z.requires_grad
+    assert losses[-1] < losses[0]

@@ -7,7 +7,15 @@ import torch
 
 from gancourse.models.dcgan import Generator
 
-from ._core import CheckFailed, expect_tensor, passed, recognise, run_pure
+from ._core import (
+    CheckFailed,
+    expect_tensor,
+    grads_of,
+    needs_grad,
+    passed,
+    recognise,
+    run_pure,
+)
 
 
 def _vector(func, *args, name: str, like: torch.Tensor) -> torch.Tensor:
@@ -245,3 +253,181 @@ def check_feature_edit(edit_in_features) -> bool:
     _edit_case(edit_in_features, _edit_generator(), seed=12, batch=4, alpha=2.0)
     _edit_case(edit_in_features, _edit_generator(torch.float64), seed=13, batch=3, alpha=-1.5)
     return passed("h = block0(z), h + α n, then the remaining blocks, for any α, batch and dtype.")
+
+
+# ----------------------------------------------------------------------------- masked blend
+def _blend_case(seed: int, batch: int, per_image: bool, dtype):
+    g = torch.Generator().manual_seed(seed)
+    original = torch.rand(batch, 3, 8, 8, generator=g, dtype=torch.float64).to(dtype) * 2 - 1
+    edited = torch.rand(batch, 3, 8, 8, generator=g, dtype=torch.float64).to(dtype) * 2 - 1
+    mask = torch.rand(batch if per_image else 1, 1, 8, 8, generator=g, dtype=torch.float64)
+    return original, edited, mask.to(dtype)
+
+
+def check_masked_blend(masked_blend) -> bool:
+    """Check ``masked_blend(original, edited, mask) -> m·edited + (1 - m)·original`` for images
+    (B, C, H, W) and a soft mask (1 or B, 1, H, W) broadcast over the channels: values, the
+    gradients (m and 1 - m), then per-image float64 masks with another seed."""
+    name = "masked_blend"
+    for seed, batch, per_image, dtype in (
+        (5, 2, False, torch.float32),
+        (6, 3, True, torch.float64),
+    ):
+        original, edited, mask = _blend_case(seed, batch, per_image, dtype)
+        original.requires_grad_(True)
+        edited.requires_grad_(True)
+        out = run_pure(masked_blend, original, edited, mask, name=name)
+        out = expect_tensor(out, like=original, shape=original.shape, name=name, finite=True)
+        o, e, m = original.detach(), edited.detach(), mask
+        expected = m * e + (1 - m) * o
+        if not torch.allclose(out.detach(), expected, atol=1e-6):
+            recognise(
+                out,
+                {
+                    "swapped": (
+                        m * o + (1 - m) * e,
+                        "you took the *original* where the mask is 1: m = 1 means 'edit here', "
+                        "so m · edited + (1 - m) · original.",
+                    ),
+                    "hard mask": (
+                        (m > 0.5) * e + (m <= 0.5) * o,
+                        "you thresholded the mask: it is soft (values between 0 and 1 blend the "
+                        "two images, which hides the seam). Multiply by m itself.",
+                    ),
+                    "missing 1 - m": (
+                        m * e + o,
+                        "the original must be weighted by (1 - m), otherwise the edited region "
+                        "gets both images added.",
+                    ),
+                    "only edited": (m * e, "you left out the original: add (1 - m) · original."),
+                    "average": (
+                        (e + o) / 2,
+                        "you averaged the two images: weight them by the mask, m and 1 - m.",
+                    ),
+                },
+                atol=1e-5,
+            )
+            where = "" if seed == 5 else f"with per-image masks ({batch}, 1, 8, 8) in {dtype}, "
+            raise CheckFailed(
+                f"{where}the result is not m · edited + (1 - m) · original (max error "
+                f"{(out.detach() - expected).abs().max():.3g}). Broadcast the (·, 1, H, W) mask "
+                "over the channels as it is; do not pick a channel or a batch item.",
+                mistake="wrong blend",
+            )
+        needs_grad(out, name=name)
+        g_orig, g_edit = grads_of(out, (original, edited))
+        if not torch.allclose(g_edit, m.expand_as(e), atol=1e-6) or not torch.allclose(
+            g_orig, (1 - m).expand_as(o), atol=1e-6
+        ):
+            raise CheckFailed(
+                "right values, but the gradient to `edited` is not m (or to `original` not "
+                "1 - m): keep both images in the computation, without .detach().",
+                mistake="wrong gradient",
+            )
+    return passed("m · edited + (1 - m) · original, per pixel, over every channel and image.")
+
+
+# ----------------------------------------------------------------------------- inversion loss
+class _Features(torch.nn.Module):
+    """A fixed random feature map φ: images (B, 3, 8, 8) -> (B, 6, 4, 4), O(1) values."""
+
+    def __init__(self, dtype):
+        super().__init__()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(21)
+            self.conv = torch.nn.Conv2d(3, 6, 3, stride=2, padding=1).to(dtype)
+        self.requires_grad_(False)
+
+    def forward(self, x):
+        return torch.relu(2 * self.conv(x))
+
+
+def _inversion_case(seed: int, dtype):
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        lin = torch.nn.Linear(4, 3 * 8 * 8).to(dtype).requires_grad_(False)
+    G = torch.nn.Sequential(lin, torch.nn.Tanh(), torch.nn.Unflatten(1, (3, 8, 8)))
+    g = torch.Generator().manual_seed(seed)
+    z = torch.randn(2, 4, generator=g, dtype=torch.float64).to(dtype).requires_grad_(True)
+    target = (torch.rand(2, 3, 8, 8, generator=g, dtype=torch.float64) * 2 - 1).to(dtype)
+    return G, z, target, _Features(dtype)
+
+
+def _inversion_terms(G, z, target, phi, w, detach_features=False):
+    out = G(z)
+    feats = phi(out.detach() if detach_features else out)
+    pixel, feature = (out - target).pow(2).mean(), (feats - phi(target)).pow(2).mean()
+    return pixel, feature, pixel + w * feature
+
+
+def check_inversion_loss(inversion_loss) -> bool:
+    """Check ``inversion_loss(G, z, target, features, feature_weight) -> mean (G(z) - x)² +
+    w · mean (φ(G(z)) - φ(x))²``: a scalar with a gradient, its value and d/dz, on float32 with
+    w = 2.5, then float64 with w = 0.3 (another seed)."""
+    name = "inversion_loss"
+    for seed, dtype, w in ((7, torch.float32, 2.5), (8, torch.float64, 0.3)):
+        G, z, target, phi = _inversion_case(seed, dtype)
+        out = run_pure(inversion_loss, G, z, target, phi, w, name=name)
+        if isinstance(out, torch.Tensor) and out.numel() != 1:
+            raise CheckFailed(
+                f"`{name}` must return one number, got shape {tuple(out.shape)}: take the means.",
+                mistake="not reduced",
+            )
+        out = expect_tensor(out, like=z, name=name, finite=True).reshape(())
+        pixel, feature, total = _inversion_terms(G, z, target, phi, w)
+        value = out.detach().double()
+        if abs(value - total.item()) > 1e-5 * (1 + abs(total.item())):
+            p, f = pixel.item(), feature.item()
+            sums = (target.numel(), phi(target).numel())
+            recognise(
+                value,
+                {
+                    "pixel term only": (p, "you left out the feature (perceptual) term."),
+                    "feature term only": (w * f, "you left out the pixel term mean (G(z) - x)²."),
+                    "weight on the wrong term": (
+                        w * p + f,
+                        "feature_weight multiplies the feature term, not the pixel term.",
+                    ),
+                    "sum instead of mean": (
+                        p * sums[0] + w * f * sums[1],
+                        "take means (.mean()), not sums: the loss must not grow with the image "
+                        "size.",
+                    ),
+                    "L1 instead of squared": (
+                        (G(z) - target).abs().mean().item()
+                        + w * (phi(G(z)) - phi(target)).abs().mean().item(),
+                        "square the differences ((a - b)²), not their absolute values.",
+                    ),
+                },
+                atol=1e-5 * (1 + abs(total.item())),
+            )
+            implied = (value.item() - p) / f  # the weight the learner's feature term has
+            if abs(implied - round(implied, 2)) < 1e-4 and abs(implied - w) > 1e-3:
+                raise CheckFailed(
+                    f"your feature term is weighted by {implied:g}, but the call passed "
+                    f"feature_weight = {w:g}: use the argument, not a constant.",
+                    mistake="weight hard-coded",
+                )
+            raise CheckFailed(
+                ("" if seed == 7 else f"on float64 with feature_weight = {w:g}: ")
+                + f"expected {total.item():.6g} = pixel {p:.4g} + {w:g} × feature {f:.4g}, got "
+                f"{value.item():.6g}. Use mean (G(z) - target)² + w · mean (φ(G(z)) - φ(target))².",
+                mistake="wrong value",
+            )
+        needs_grad(out, name=name)
+        (got,) = grads_of(out, [z])
+        (want,) = torch.autograd.grad(total, z)
+        if not torch.allclose(got, want, atol=1e-5, rtol=1e-4):
+            (cut,) = torch.autograd.grad(_inversion_terms(G, z, target, phi, w, True)[2], z)
+            detached = torch.allclose(got, cut, atol=1e-5, rtol=1e-4)
+            raise CheckFailed(
+                "the value is right but d loss / dz is not: "
+                + (
+                    "no gradient reaches z through the feature term. Do not detach G(z) "
+                    "before the features (only φ(target) needs none)."
+                    if detached
+                    else "keep every step in torch operations on G(z)."
+                ),
+                mistake="detached features" if detached else "wrong gradient",
+            )
+    return passed("pixel MSE + feature_weight × feature MSE, with its gradient reaching z.")

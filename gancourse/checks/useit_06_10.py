@@ -14,7 +14,15 @@ from tqdm.auto import tqdm
 from gancourse.data import faces
 from gancourse.editing import best_of_k
 
-__all__ = ["blue_faces", "invert_with", "train_cyclegan"]
+__all__ = ["blue_faces", "invert_with", "train_cyclegan", "unwritten"]
+
+
+def unwritten(error: NotImplementedError) -> str:
+    """The name of the function that raised ``error`` (the learner's stub), for "Write X first"."""
+    tb = error.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_code.co_name
 
 
 def blue_faces(n: int, size: int = 32, seed: int = 0) -> torch.Tensor:
@@ -82,5 +90,5 @@ def invert_with(
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        losses.append(float(loss))
+        losses.append(loss.item())
     return z.detach(), losses
