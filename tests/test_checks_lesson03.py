@@ -196,3 +196,81 @@ def test_check_d_loss_hinge_answers_crash_prone_results_with_a_hint(func):
 def test_check_gradient_penalty_answers_crash_prone_results_with_a_hint(func):
     with pytest.raises(CheckFailed):  # a hint, never another exception
         lesson03.check_gradient_penalty(func)
+
+
+def good_r1(D, real, gamma):
+    x = real.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
+    return gamma / 2 * grad.flatten(1).pow(2).sum(1).mean()
+
+
+def r1_variant(kind):
+    def r1(D, real, gamma):
+        x = real if kind == "caller's batch" else real.detach()
+        x = x.requires_grad_(True)
+        if kind == "backward":
+            D(x).sum().backward()
+            return gamma / 2 * x.grad.pow(2).sum(1).mean()
+        (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=kind != "no graph")
+        sq = grad.pow(2).sum(1)
+        return {
+            "no half": lambda: gamma * sq.mean(),
+            "gamma 10": lambda: 10 / 2 * sq.mean(),
+            "gamma 1": lambda: sq.mean() / 2,
+            "norm": lambda: gamma / 2 * sq.sqrt().mean(),
+            "target 1": lambda: gamma / 2 * (sq.sqrt() - 1).pow(2).mean(),
+            "sum": lambda: gamma / 2 * sq.sum(),
+            "mean all": lambda: gamma / 2 * grad.pow(2).mean(),
+            "detached": lambda: gamma / 2 * grad.detach().pow(2).sum(1).mean(),
+            "half detached": lambda: gamma / 2 * (grad * grad.detach()).sum(1).mean(),
+            "float32": lambda: (gamma / 2 * sq.mean()).float(),
+            "per sample": lambda: gamma / 2 * sq,
+            "item": lambda: (gamma / 2 * sq.mean()).item(),
+            "in place": lambda: gamma / 2 * sq.mean() + 0 * real.mul_(1.01).sum(),
+        }.get(kind, lambda: gamma / 2 * sq.mean())()
+
+    return r1
+
+
+def test_r1_solution_and_library_pass(capsys):
+    assert lesson03.check_r1_penalty(good_r1)
+    assert lesson03.check_r1_penalty(lambda D, real, gamma: gamma / 2 * losses.r1_penalty(D, real))
+    assert capsys.readouterr().out.count("✅ Passed") == 2
+
+
+def test_r1_blank_is_not_implemented():
+    with pytest.raises(NotImplementedYet):
+        lesson03.check_r1_penalty(blank)
+
+
+@pytest.mark.parametrize(
+    "mistake,kind",
+    [
+        ("missing 1/2", "no half"),
+        ("hard-coded gamma", "gamma 10"),
+        ("hard-coded gamma", "gamma 1"),
+        ("norm not squared", "norm"),
+        ("target 1", "target 1"),
+        ("sum instead of mean", "sum"),
+        ("mean over coordinates", "mean all"),
+        ("no create_graph", "no graph"),
+        ("detached", "detached"),
+        ("used backward", "backward"),
+        ("wrong gradient", "half detached"),
+        ("dtype", "float32"),  # the float64 run gets float32 back
+        ("not reduced", "per sample"),
+        ("not a tensor", "item"),
+        ("in place", "in place"),
+        ("in place", "caller's batch"),  # requires_grad_ on the caller's tensor
+    ],
+)
+def test_r1_mistakes_named(mistake, kind):
+    with pytest.raises(CheckFailed) as info:
+        lesson03.check_r1_penalty(r1_variant(kind))
+    assert info.value.mistake == mistake
+
+
+@pytest.mark.parametrize("func", crash_prone(good_r1, grads=True))
+def test_check_r1_penalty_answers_crash_prone_results_with_a_hint(func):
+    with pytest.raises(CheckFailed):  # a hint, never another exception
+        lesson03.check_r1_penalty(func)

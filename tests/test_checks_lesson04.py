@@ -4,8 +4,10 @@ import pytest
 import torch
 from torch import nn
 
+from gancourse import metrics
 from gancourse.checks import CheckFailed, NotImplementedYet, lesson04
 from gancourse.models import dcgan_init
+from tests.test_checks_core import crash_prone
 
 
 def good_block(cin, cout):
@@ -218,3 +220,103 @@ def test_dcgan_init_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson04.check_dcgan_init(func)
     assert info.value.mistake == mistake
+
+
+def good_fid(real, fake):
+    real, fake = real.double(), fake.double()
+    s1, s2 = torch.cov(real.T), torch.cov(fake.T)
+    root = torch.linalg.eigvals(s1 @ s2).real.clamp(min=0).sqrt().sum()
+    return (real.mean(0) - fake.mean(0)).pow(2).sum() + s1.trace() + s2.trace() - 2 * root
+
+
+def fid_variant(kind):
+    def fid(real, fake):
+        if kind == "in place":
+            real -= real.mean(0)  # the caller's features, centred
+        r, f = real.double(), fake.double()
+        if kind == "float32":
+            r, f = real.float(), fake.float()
+        cov = {"biased": lambda x: torch.cov(x.T, correction=0), "rows": torch.cov}.get(
+            kind, lambda x: torch.cov(x.T)
+        )
+        s1, s2 = cov(r), cov(f)
+        d2 = (r.mean(0) - f.mean(0)).pow(2).sum()
+        root = torch.linalg.eigvals(s1 @ s2).real.clamp(min=0).sqrt().sum()
+        terms = {
+            "elementwise": lambda: (s1 * s2).sqrt().trace(),
+            "sqrtm of product": lambda: (s1 @ s2).clamp(min=0).sqrt().trace(),
+            "sqrt trace": lambda: (s1 @ s2).trace().sqrt(),
+            "no 2": lambda: root / 2,
+        }
+        root = terms.get(kind, lambda: root)()
+        if kind == "norm":
+            d2 = d2.sqrt()
+        if kind == "no mean":
+            d2 = 0 * d2
+        if kind == "diagonal":
+            return d2 + (s1.diagonal().sqrt() - s2.diagonal().sqrt()).pow(2).sum()
+        if kind == "no cov":
+            return d2
+        if kind == "no clamp":
+            root = torch.linalg.eigvals(s1 @ s2).real.sqrt().sum() * float("nan")
+        out = d2 + s1.trace() + s2.trace() - 2 * root
+        return {"item": lambda: out.item(), "vector": lambda: out.expand(2)}.get(
+            kind, lambda: out
+        )()
+
+    return fid
+
+
+def test_fid_solution_and_library_pass(capsys):
+    assert lesson04.check_fid_from_features(good_fid)
+    library = lambda r, f: torch.tensor(metrics.fid_from_features(r, f), dtype=torch.float64)  # noqa: E731
+    assert lesson04.check_fid_from_features(library)
+    assert capsys.readouterr().out.count("✅ Passed") == 2
+
+
+def test_fid_matches_the_closed_form_and_the_library():
+    real, fake, expected = lesson04._fid_case(0)
+    assert real.dtype == torch.float32 and len(real) == len(fake) == 40
+    assert abs(good_fid(real, fake).item() - expected) < 1e-4 * expected
+    real, fake, expected = lesson04._fid_case(1)
+    assert abs(good_fid(real, fake).item() - expected) < 1e-8 * expected
+    assert torch.allclose(torch.cov(real.T), torch.cov(lesson04._fid_case(1)[0].T))
+
+
+def test_fid_blank_is_not_implemented():
+    with pytest.raises(NotImplementedYet):
+        lesson04.check_fid_from_features(lambda r, f: (_ for _ in ()).throw(NotImplementedError()))
+
+
+@pytest.mark.parametrize(
+    "mistake,kind",
+    [
+        ("biased covariance", "biased"),
+        ("covariance over samples", "rows"),
+        ("elementwise sqrt", "elementwise"),
+        ("elementwise sqrt", "sqrtm of product"),
+        ("elementwise sqrt", "diagonal"),
+        ("sqrt of the trace", "sqrt trace"),
+        ("missing 2", "no 2"),
+        ("distance not squared", "norm"),
+        ("no mean term", "no mean"),
+        ("no covariance term", "no cov"),
+        ("not finite", "no clamp"),
+        ("dtype", "float32"),
+        ("not a tensor", "item"),
+        ("shape", "vector"),
+        ("in place", "in place"),
+    ],
+)
+def test_fid_mistakes_named(mistake, kind):
+    with pytest.raises(CheckFailed) as info:
+        lesson04.check_fid_from_features(fid_variant(kind))
+    assert info.value.mistake == mistake
+
+
+@pytest.mark.parametrize(  # float64 is the right dtype here
+    "func", [p for p in crash_prone(good_fid) if p.id != "float64"]
+)
+def test_check_fid_answers_crash_prone_results_with_a_hint(func):
+    with pytest.raises(CheckFailed):  # a hint, never another exception
+        lesson04.check_fid_from_features(func)

@@ -339,3 +339,78 @@ def check_gradient_penalty(gradient_penalty) -> bool:
     _check_gp_once(gradient_penalty, seed=0, batch=16, dtype=torch.float32)
     _check_gp_once(gradient_penalty, seed=7, batch=12, dtype=torch.float64)
     return passed("gradient penalty on the interpolates, per-sample norm, differentiable w.r.t. D.")
+
+
+_R1_HINTS = {
+    "missing 1/2": "R1 carries a factor 1/2: γ/2 · mean(‖∇D(x)‖²), you return γ · mean(...).",
+    "hard-coded gamma": "the result does not follow the `gamma` argument: multiply by "
+    "gamma / 2, not by a fixed number.",
+    "norm not squared": "R1 uses the *squared* norm ‖∇D(x)‖² = grad.pow(2).sum(1), not ‖g‖.",
+    "target 1": "that is WGAN-GP's (‖g‖ - 1)²: R1 pushes the gradient on real data to 0, "
+    "so it is ‖g‖², with no -1.",
+    "sum instead of mean": "sum each sample's squared gradient over its coordinates, then take "
+    "the mean over the batch, not the sum.",
+    "mean over coordinates": "sum over each sample's coordinates (grad.pow(2).sum(1)), then the "
+    "mean over the batch: grad.pow(2).mean() also divides by the number of coordinates.",
+}
+
+
+def _check_r1_once(r1_penalty, seed, batch, dtype, gamma):
+    name = "r1_penalty"
+    D, real, _, _ = _gp_setup(seed, batch, dtype)
+    calls: list = []
+    with _watch_autograd_grad(calls):
+        out = run_pure(r1_penalty, D, real, gamma, name=name)
+    if real.requires_grad:
+        raise CheckFailed(
+            "`r1_penalty` switched on requires_grad of the caller's `real` batch in place: take "
+            "x = real.detach().requires_grad_(True) and differentiate with respect to x.",
+            mistake="in place",
+        )
+    out = _scalar(out, real, name)
+    grad = _penalty_terms(D, real)
+    sq = grad.pow(2).sum(1)
+    value, r1 = out.detach(), sq.mean()
+    if not torch.allclose(value, gamma / 2 * r1, atol=1e-6, rtol=1e-4):
+        candidates = {
+            "missing 1/2": gamma * r1,
+            **{f"hard-coded gamma {c}": c / 2 * r1 for c in (1.0, 10.0, 0.1, 0.7, 3.0, 2.0)},
+            "norm not squared": gamma / 2 * sq.sqrt().mean(),
+            "target 1": gamma / 2 * (sq.sqrt() - 1).pow(2).mean(),
+            "sum instead of mean": gamma / 2 * sq.sum(),
+            "mean over coordinates": gamma / 2 * grad.pow(2).mean(),
+        }
+        for mistake, candidate in candidates.items():
+            if torch.allclose(value, candidate, atol=1e-6, rtol=1e-4):
+                key = "hard-coded gamma" if mistake.startswith("hard") else mistake
+                raise CheckFailed(_R1_HINTS[key], mistake=key)
+        raise CheckFailed(
+            f"expected {(gamma / 2 * r1).item():.5f} for this D, batch and gamma={gamma}, got "
+            f"{value.item():.5f}. g = ∇x D(x) at the real points; gamma / 2 * mean(‖g‖₂²).",
+            mistake="wrong value",
+        )
+    if not out.requires_grad:
+        hint, mistake = _no_graph_hint(calls, D)
+        raise CheckFailed(hint.replace("x̂", "x"), mistake=mistake)
+    params = list(D.parameters())
+    reference = gamma / 2 * _penalty_terms(D, real, True).pow(2).sum(1).mean()
+    for got, want in zip(grads_of(out, params), grads_of(reference, params)):
+        if not torch.allclose(got, want, atol=1e-7, rtol=1e-4):
+            raise CheckFailed(
+                "the penalty's value is right but its gradient w.r.t. D's weights is not: part "
+                "of it is detached (e.g. the gradient or its norm taken with .detach()).",
+                mistake="wrong gradient",
+            )
+
+
+def check_r1_penalty(r1_penalty) -> bool:
+    """Check ``r1_penalty(D, real, gamma) = γ/2 · mean(‖∇_x D(x)‖₂²)`` at the real points:
+    16 float32 points with γ = 0.7, then 12 float64 ones with γ = 3 (another seed).
+
+    Recognises: a missing 1/2, a hard-coded γ, the norm instead of its square, WGAN-GP's
+    (‖g‖ - 1)², a sum over the batch, a mean over coordinates, no create_graph, a detached
+    result, backward() instead of autograd.grad, requires_grad switched on the caller's batch.
+    """
+    _check_r1_once(r1_penalty, seed=2, batch=16, dtype=torch.float32, gamma=0.7)
+    _check_r1_once(r1_penalty, seed=9, batch=12, dtype=torch.float64, gamma=3.0)
+    return passed("R1 = γ/2 · mean(‖∇D(x)‖²) on real data, differentiable w.r.t. D.")

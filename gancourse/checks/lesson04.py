@@ -13,6 +13,9 @@ The DCGAN initialisation (Radford et al., 2016) is :func:`gancourse.models.dcgan
 
     Conv2d / ConvTranspose2d weight ~ N(0, 0.02)
     BatchNorm2d weight (γ) ~ N(1, 0.02), bias (β) = 0
+
+FID of two feature sets (rows are samples; μ, Σ their means and (N - 1) covariances)::
+    FID = ‖μ₁ - μ₂‖² + Tr(Σ₁ + Σ₂ - 2 (Σ₁Σ₂)^½),   Tr((Σ₁Σ₂)^½) = Σᵢ √λᵢ(Σ₁Σ₂)
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from gancourse import metrics
 from gancourse.models import Discriminator, Generator
 
 from ._core import CheckFailed, expect_tensor, passed, run_learner, run_pure
@@ -341,3 +345,106 @@ def check_dcgan_init(dcgan_init_) -> bool:
             mistake="fixed seed",
         )
     return passed("convs and transposed convs ~ N(0, 0.02), BatchNorm γ ~ N(1, 0.02), β = 0.")
+
+
+def _gaussian_features(n, mean, cov, seed):
+    """``n`` float64 rows whose sample mean and covariance (N - 1) are exactly ``mean``, ``cov``."""
+    x = torch.randn(n, len(mean), generator=torch.Generator().manual_seed(seed)).double()
+    x = x - x.mean(0)
+    whiten = torch.linalg.inv(torch.linalg.cholesky(torch.cov(x.T))).T
+    return x @ whiten @ torch.linalg.cholesky(cov).T + mean
+
+
+def _fid_case(case: int):
+    """(real, fake, expected FID): 0: closed form, float32, 40 + 40 rows; 1: float64, 30 + 25."""
+    g = torch.Generator().manual_seed(11 + case)
+    dim = (3, 5)[case]
+    mu1, mu2 = torch.randn(2, dim, generator=g, dtype=torch.float64)
+    if case == 0:  # Σ = R diag(a) Rᵀ, same R: FID = ‖μ₁ - μ₂‖² + Σ (√a - √b)²
+        rot = torch.linalg.qr(torch.randn(dim, dim, generator=g, dtype=torch.float64))[0]
+        a, b = torch.tensor([4.0, 1.0, 0.25]).double(), torch.tensor([1.0, 2.25, 0.09]).double()
+        real = _gaussian_features(40, mu1, rot @ torch.diag(a) @ rot.T, 1)
+        fake = _gaussian_features(40, mu2, rot @ torch.diag(b) @ rot.T, 2)
+        expected = (mu1 - mu2).pow(2).sum() + (a.sqrt() - b.sqrt()).pow(2).sum()
+        return real.float(), fake.float(), expected.item()
+    m1, m2 = torch.randn(2, dim, dim, generator=g, dtype=torch.float64)
+    real = _gaussian_features(30, mu1, m1 @ m1.T + 0.5 * torch.eye(dim), 3)
+    fake = _gaussian_features(25, mu2, m2 @ m2.T + 0.5 * torch.eye(dim), 4)
+    return real, fake, metrics.fid_from_features(real, fake)
+
+
+_FID_HINTS = {
+    "biased covariance": "your covariances divide by N; FID uses the unbiased covariance "
+    "(N - 1), as torch.cov(x.T) does.",
+    "elementwise sqrt": "(Σ₁Σ₂)^½ is a *matrix* square root over the full covariances, not a "
+    "root of each entry or of the variances alone: sum √ of the eigenvalues of Σ₁ @ Σ₂.",
+    "sqrt of the trace": "Tr((Σ₁Σ₂)^½) is the sum of the square roots of the eigenvalues, not "
+    "the square root of the trace.",
+    "missing 2": "the cross term carries a factor 2: Tr(Σ₁ + Σ₂ - 2 (Σ₁Σ₂)^½).",
+    "distance not squared": "the mean term is the *squared* distance ‖μ₁ - μ₂‖².",
+    "no mean term": "the mean term ‖μ₁ - μ₂‖² is missing.",
+    "no covariance term": "the covariance term Tr(Σ₁ + Σ₂ - 2 (Σ₁Σ₂)^½) is missing.",
+    "covariance over samples": "rows are samples, columns features: mean over dim 0 and "
+    "torch.cov(x.T) (torch.cov wants one variable per row).",
+}
+
+
+def _fid_mistakes(real, fake) -> dict:  # {mistake: the FID it gives for these features}
+    r, f = real.double(), fake.double()
+    d2 = (r.mean(0) - f.mean(0)).pow(2).sum()
+    s1, s2 = torch.cov(r.T), torch.cov(f.T)
+    diag = (s1 @ s2).diagonal().clamp(min=0)
+
+    def fid(dist, a, b, cross=None):
+        root = torch.linalg.eigvals(a @ b).real.clamp(min=0).sqrt().sum()
+        return dist + a.trace() + b.trace() - 2 * (root if cross is None else cross)
+
+    right = fid(d2, s1, s2)
+    found = {
+        "biased covariance": fid(d2, torch.cov(r.T, correction=0), torch.cov(f.T, correction=0)),
+        "elementwise sqrt": fid(d2, s1, s2, (s1 * s2).clamp(min=0).sqrt().trace()),
+        "elementwise sqrt (of Σ₁Σ₂)": fid(d2, s1, s2, diag.sqrt().sum()),
+        "sqrt of the trace": fid(d2, s1, s2, diag.sum().sqrt()),
+        "missing 2": (right + fid(d2, s1, s2, torch.zeros(()))) / 2,
+        "distance not squared": right - d2 + d2.sqrt(),
+        "no mean term": right - d2,
+        "no covariance term": d2,
+    }
+    if len(r) == len(f):  # rows and columns mixed up: N x N "covariances" (means right or not)
+        c1, c2 = torch.cov(r), torch.cov(f)
+        found["covariance over samples"] = fid((r.mean(1) - f.mean(1)).pow(2).sum(), c1, c2)
+        found["covariance over samples (means right)"] = fid(d2, c1, c2)
+    return found
+
+
+def check_fid_from_features(fid_from_features) -> bool:
+    """Check ``fid_from_features(real, fake)`` -> float64 scalar tensor against the closed form
+    for two Gaussians (commuting covariances, float32 input) and ``gancourse.metrics`` (float64,
+    other sizes and seed). Recognises the mistakes of ``_FID_HINTS``."""
+    name = "fid_from_features"
+    for case in (0, 1):
+        real, fake, expected = _fid_case(case)
+        out = run_pure(fid_from_features, real, fake, name=name)
+        if isinstance(out, torch.Tensor) and out.numel() == 1:
+            out = out.reshape(())
+        if isinstance(out, torch.Tensor) and out.is_floating_point() and out.dtype != torch.float64:
+            why = "covariance products lose digits in float32, and FID is a small difference"
+            hint = f"`{name}` returned {out.dtype}: compute in float64 (.double() first); {why}."
+            raise CheckFailed(hint, mistake="dtype")
+        out = expect_tensor(out, shape=(), dtype=torch.float64, device=real.device, name=name)
+        value = out.item()
+        if value != value:
+            hint = "a root of a tiny negative eigenvalue? Clamp at 0 (.clamp(min=0)) before .sqrt()"
+            raise CheckFailed(f"`{name}` returned NaN: {hint}.", mistake="not finite")
+        if abs(value - expected) <= 1e-4 * max(1.0, abs(expected)):
+            continue
+        for mistake, candidate in _fid_mistakes(real, fake).items():
+            if abs(value - candidate.item()) <= 1e-4 * max(1.0, abs(candidate.item())):
+                mistake = mistake.split(" (")[0]
+                raise CheckFailed(_FID_HINTS[mistake], mistake=mistake)
+        raise CheckFailed(
+            f"expected FID {expected:.4f} for these features, got {value:.4f}. μ = x.mean(0), "
+            "Σ = torch.cov(x.T); ‖μ₁ - μ₂‖² + Tr(Σ₁) + Tr(Σ₂) - 2 Σᵢ √λᵢ(Σ₁ @ Σ₂).",
+            mistake="wrong value",
+        )
+    return passed("FID matches the closed form for two Gaussians and gancourse.metrics.")
