@@ -183,3 +183,70 @@ def test_adain_issue20_mistakes_named(mistake, func):
     with pytest.raises(CheckFailed) as info:
         lesson08.check_adain(func)
     assert info.value.mistake == mistake, str(info.value)
+
+
+# ----------------------------------------------------------------------------- texture synthesis
+def _synth(*, zero_grad=True, tanh=True, reduce=torch.mean, seed=None, lr=None, log=True, out=""):
+    """The exercise's loop with one planted mistake."""
+    from gancourse.style import gram_matrix
+
+    def synthesize_texture(style, features, size=64, steps=200, lr_=0.05, seed_=0):
+        with torch.no_grad():
+            targets = [gram_matrix(f) for f in features(style)]
+        gen = torch.Generator().manual_seed(seed_ if seed is None else seed)
+        u = (0.5 * torch.randn(1, 3, size, size, generator=gen)).requires_grad_(True)
+        opt = torch.optim.Adam([u], lr=lr_ if lr is None else lr)
+        losses = []
+        for _ in range(steps):
+            x = torch.tanh(u) if tanh else u
+            loss = 1e3 * sum(
+                reduce((gram_matrix(f) - t) ** 2) for f, t in zip(features(x), targets)
+            )
+            if zero_grad:
+                opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item() if log else loss)
+        x = torch.tanh(u) if tanh else u
+        if out == "attached":
+            return x, losses
+        if out == "short":
+            return x.detach(), losses[:-1]
+        return x.detach(), losses
+
+    return synthesize_texture
+
+
+def _synth_inplace(style, features, *args):
+    style.clamp_(-0.5, 0.5)
+    return _synth()(style, features, *args)
+
+
+def test_synthesize_texture_solution_library_and_blank(capsys):
+    assert lesson08.check_synthesize_texture(_synth())
+    with pytest.raises(NotImplementedYet):
+        lesson08.check_synthesize_texture(blank)
+    assert "✅ Passed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "mistake,func",
+    [
+        ("missing zero_grad", _synth(zero_grad=False)),
+        ("no tanh", _synth(tanh=False)),
+        ("sum instead of mean", _synth(reduce=torch.sum)),
+        ("seed hard-coded", _synth(seed=0)),
+        ("lr hard-coded", _synth(lr=0.05)),
+        ("tensor in losses", _synth(log=False)),
+        ("not detached", _synth(out="attached")),
+        ("losses", _synth(out="short")),
+        ("in place", _synth_inplace),
+        ("return", lambda *args: _synth()(*args)[0]),
+        ("shape", lambda s, f, size, *a: _synth()(s, f, 8, *a)),
+        ("wrong texture", lambda *args: (_synth()(*args)[0] * 0.9, _synth()(*args)[1])),
+    ],
+)
+def test_synthesize_texture_mistakes_are_named(mistake, func):
+    with pytest.raises(CheckFailed) as info:
+        lesson08.check_synthesize_texture(func)
+    assert info.value.mistake == mistake, str(info.value)

@@ -306,7 +306,7 @@ CHECKS_06_TO_10 = [
 
 
 def test_every_check_of_lessons_06_to_10_is_covered():
-    assert len(CHECKS_06_TO_10) == 13
+    assert len(CHECKS_06_TO_10) == 17  # 13 + masked blend, inversion loss, texture, CycleGAN step
 
 
 @pytest.mark.parametrize("value", CRASH_PRONE, ids=range(len(CRASH_PRONE)))

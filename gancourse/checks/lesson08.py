@@ -223,3 +223,110 @@ def check_adain(adain) -> bool:
     return passed(
         "AdaIN: per-image, per-channel statistics, eps-safe std, alpha blends style and content."
     )
+
+
+# ----------------------------------------------------------------------------- texture synthesis
+def _texture_reference(style, features, size, steps, lr, seed, mistake: str = ""):
+    """The exercise's loop (library Gram matrices), or a version with one known mistake."""
+    from gancourse.style.statistics import gram_matrix
+
+    with torch.no_grad():
+        targets = [gram_matrix(f) for f in features(style)]
+    gen = torch.Generator().manual_seed(seed)
+    u = (0.5 * torch.randn(1, 3, size, size, generator=gen)).requires_grad_(True)
+    opt = torch.optim.Adam([u], lr=lr)
+    losses = []
+    for _ in range(steps):
+        x = u if mistake == "no tanh" else torch.tanh(u)
+        reduce = torch.sum if mistake == "sum instead of mean" else torch.mean
+        loss = 1e3 * sum(reduce((gram_matrix(f) - t) ** 2) for f, t in zip(features(x), targets))
+        if mistake != "missing zero_grad":
+            opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return (u if mistake == "no tanh" else torch.tanh(u)).detach(), losses
+
+
+_TEXTURE_HINTS = {
+    "missing zero_grad": "call opt.zero_grad() before loss.backward() in every step: without it "
+    "each step's gradient adds up with all the earlier ones.",
+    "no tanh": "optimise u and show the features x = tanh(u), returning tanh(u): the pixels must "
+    "stay in [-1, 1].",
+    "sum instead of mean": "take the mean of each scale's squared Gram difference, not the sum.",
+}
+
+
+def check_synthesize_texture(synthesize_texture) -> bool:
+    """Check ``synthesize_texture(style, features, size, steps, lr, seed) -> (texture (1, 3,
+    size, size), losses)`` step by step against the reference loop on small random features,
+    then with another seed, size, number of steps and learning rate."""
+    from gancourse.style.texture import RandomMultiScaleFeatures
+
+    name = "synthesize_texture"
+    features = RandomMultiScaleFeatures(channels=4, scales=(1, 2), kernel=3, seed=8)
+    g = torch.Generator().manual_seed(8)
+    style = torch.rand(1, 3, 16, 16, generator=g) * 2 - 1
+    for args in ((12, 15, 0.05, 0), (16, 10, 0.1, 3)):
+        size, steps, lr, seed = args
+        out = run_pure(synthesize_texture, style, features, *args, name=name)
+        if not isinstance(out, tuple | list) or len(out) != 2:
+            raise CheckFailed(
+                f"`{name}` must return two things, (texture, losses).", mistake="return"
+            )
+        texture, losses = out
+        texture = expect_tensor(texture, like=style, shape=(1, 3, size, size), name=name)
+        if texture.requires_grad:
+            raise CheckFailed(
+                "return the texture detached (torch.tanh(u).detach()): it is a result, not part "
+                "of a graph.",
+                mistake="not detached",
+            )
+        if not isinstance(losses, list) or len(losses) != steps:
+            got = len(losses) if isinstance(losses, list) else type(losses).__name__
+            raise CheckFailed(
+                f"losses must be a list with one number per step ({steps}), got {got}: "
+                "losses.append(loss.item()) inside the loop, which runs `steps` times.",
+                mistake="losses",
+            )
+        if any(isinstance(v, torch.Tensor) for v in losses):
+            raise CheckFailed(
+                "losses holds tensors: append loss.item(), a plain number, so that no step's "
+                "graph stays alive.",
+                mistake="tensor in losses",
+            )
+        want, want_losses = _texture_reference(style, features, *args)
+        if torch.allclose(texture, want, atol=1e-4) and all(
+            abs(a - b) <= 1e-4 * (abs(b) + 1e-6) for a, b in zip(losses, want_losses)
+        ):
+            continue
+        for mistake, hint in _TEXTURE_HINTS.items():
+            if torch.allclose(texture, _texture_reference(style, features, *args, mistake)[0]):
+                raise CheckFailed(hint, mistake=mistake)
+        if seed and torch.allclose(texture, _texture_reference(style, features, *args[:3], 0)[0]):
+            raise CheckFailed(
+                f"the call passed seed = {seed} but your start is seed 0's: seed a "
+                "torch.Generator with the `seed` argument.",
+                mistake="seed hard-coded",
+            )
+        if seed and torch.allclose(
+            texture, _texture_reference(style, features, size, steps, 0.05, seed)[0]
+        ):
+            raise CheckFailed(
+                f"the call passed lr = {lr:g} but you used 0.05: use the `lr` argument.",
+                mistake="lr hard-coded",
+            )
+        falls = losses[-1] < losses[0]
+        raise CheckFailed(
+            ("" if seed == 0 else f"with size {size}, {steps} steps, lr {lr:g}, seed {seed}: ")
+            + "your texture is not the reference loop's (max difference "
+            f"{(texture - want).abs().max():.3g}; your loss "
+            + ("falls" if falls else "does not fall")
+            + "). Start from u = 0.5 · randn(1, 3, size, size) with a Generator seeded by "
+            "`seed`, match the style's Gram matrices (computed once) on features(tanh(u)) with "
+            "Adam(lr) on u, and return (tanh(u).detach(), losses).",
+            mistake="wrong texture",
+        )
+    return passed(
+        f"your loop matches the reference step by step (loss {losses[0]:.3g} -> {losses[-1]:.3g})."
+    )
