@@ -73,3 +73,11 @@ def test_invert_with_runs_the_learners_loss_and_it_falls():
     z, losses = useit.invert_with(loss, G, target, lambda x: x.mean((2, 3)), 0.5, steps=8)
     assert calls == [0.5] * 8 and z.shape == (1, G.z_dim) and not z.requires_grad
     assert losses[-1] < losses[0]
+
+
+def test_progress_wraps_features_and_counts_calls():
+    with useit.progress(lambda x: 2 * x, total=3, desc="t") as f:
+        assert torch.equal(f(torch.ones(2)), torch.full((2,), 2.0))
+        f(torch.ones(1))
+    with pytest.raises(NotImplementedError), useit.progress(lambda x: x, total=1):
+        raise NotImplementedError()  # the bar closes, the error goes through

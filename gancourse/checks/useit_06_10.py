@@ -6,7 +6,8 @@ Kept out of the notebooks so their cells stay short; none of it is an exercise.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import torch
 from tqdm.auto import tqdm
@@ -14,7 +15,7 @@ from tqdm.auto import tqdm
 from gancourse.data import faces
 from gancourse.editing import best_of_k
 
-__all__ = ["blue_faces", "invert_with", "train_cyclegan", "unwritten"]
+__all__ = ["blue_faces", "invert_with", "progress", "train_cyclegan", "unwritten"]
 
 
 def unwritten(error: NotImplementedError) -> str:
@@ -23,6 +24,23 @@ def unwritten(error: NotImplementedError) -> str:
     while tb.tb_next is not None:
         tb = tb.tb_next
     return tb.tb_frame.f_code.co_name
+
+
+@contextmanager
+def progress(features: Callable, total: int, desc: str = "") -> Iterator[torch.nn.Module]:
+    """``features`` wrapped so that every call advances a progress bar of ``total`` calls: a bar
+    for a loop the learner wrote without one. The bar goes when the ``with`` block ends."""
+    bar = tqdm(total=total, desc=desc, leave=False, mininterval=1)
+
+    class Ticking(torch.nn.Module):
+        def forward(self, x):
+            bar.update(1)
+            return features(x)
+
+    try:
+        yield Ticking()
+    finally:
+        bar.close()
 
 
 def blue_faces(n: int, size: int = 32, seed: int = 0) -> torch.Tensor:
