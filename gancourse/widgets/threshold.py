@@ -27,6 +27,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from gancourse.forensics import detection_metrics
+
 from .base import Explorer, LRUCache, check_state
 
 __all__ = ["ThresholdExplorer", "THRESHOLDS"]
@@ -84,8 +86,6 @@ class ThresholdExplorer(Explorer):
     def __init__(self, tests: Mapping, threshold: float = 0.5, bins: int = 56, name: str = ""):
         import ipywidgets as widgets
 
-        from gancourse.forensics import detection_metrics
-
         if not isinstance(tests, Mapping) or not tests:
             raise ValueError(
                 "ThresholdExplorer needs tests: {name: (scores, labels)}, at least one"
@@ -93,7 +93,7 @@ class ThresholdExplorer(Explorer):
         if not 0.0 <= float(threshold) <= 1.0:
             raise ValueError(f"threshold must be in [0, 1], got {threshold}")
         self.tests = {str(k): _check_condition(str(k), v) for k, v in tests.items()}
-        self._metrics_fn, self.bins, self.name = detection_metrics, bins, name
+        self.bins, self.name = bins, name
         self._pictures = LRUCache(256)
         self._figure = Figure(figsize=(7.5, 3.6))
         FigureCanvasAgg(self._figure)
@@ -121,7 +121,7 @@ class ThresholdExplorer(Explorer):
         """``forensics.detection_metrics`` of the chosen test at the chosen threshold."""
         test, threshold = self._resolve(state)
         scores, labels = self.tests[test]
-        return self._metrics_fn(scores, labels, threshold)
+        return detection_metrics(scores, labels, threshold)
 
     def render(self, state: Mapping) -> bytes:
         """State -> PNG bytes: the two score histograms, the threshold, the figures. Pure."""
