@@ -1,14 +1,43 @@
 """pytest configuration for the notebook runs (``pytest --nbval-lax lessons exercises/source``).
 
-nbval executes every cell; this hook then checks what the cell showed: a cell that displays the
-same image twice (a returned Figure echoed after ``display``/``plt.show``) fails, naming the cell.
+nbval executes every cell; the hooks here then check what the cell showed and how long it took:
+
+- a cell that displays the same image twice (a returned Figure echoed after ``display`` or
+  ``plt.show``) fails, naming the cell;
+- in full mode (``GANCOURSE_FAST`` unset), a cell that runs longer than ``FAIL_S`` seconds must show
+  progress (a tqdm bar, or a live widget redrawn in place), or it fails. Every cell over ``SLOW_S``
+  is listed in the terminal summary, and every cell's time goes to
+  ``runs/cell_times_{full,fast}.json`` (git-ignored), which ``benchmarks/cell_times.py`` reads.
+
+Thresholds: issue 22 asks for progress on every cell over 10 s. Wall time on the shared 2-core CPU
+moves by a third or more with the load (another notebook or test run beside this one), so a cell
+measured at 8 s alone can take 12 s under load. The run therefore *fails* only above
+``FAIL_S`` = 15 s (a cell at 10 s would need 50 % extra load to cross it) and *reports* 10-15 s
+cells in the summary, marked, so they are seen without making the run flaky.
+``GANCOURSE_PROGRESS_CHECK=report`` records and reports without failing (to survey every offender
+in one run).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import re
+import time
+from pathlib import Path
 
 import pytest
+
+SLOW_S = 10.0  # cells over this are listed in the summary (issue 22's "longer than 10 s")
+# cells over this without progress fail in full mode (see the module docstring); the environment
+# variable lowers it only for tests/test_cell_progress.py, which plants a 2 s cell
+FAIL_S = float(os.environ.get("GANCOURSE_PROGRESS_FAIL_S", "15"))
+WIDGET = "application/vnd.jupyter.widget-view+json"
+# tqdm's text meter: "42%|####      | 42/100 [00:03<00:04, 12.3it/s]" (rate in it/s or s/it)
+TQDM_TEXT = re.compile(r"\d+%\||\d(?:\.\d+)?\s*(?:it/s|s/it)\b|\?it/s")
+
+_times: list[dict] = []
 
 
 def duplicate_images(outputs, source: str = "") -> int:
@@ -31,15 +60,133 @@ def duplicate_images(outputs, source: str = "") -> int:
     return repeats
 
 
+def progress_kind(outputs) -> str | None:
+    """How a cell's outputs show progress: ``"tqdm"``, ``"widget"`` or ``None``.
+
+    - ``"tqdm"``: a tqdm bar. In a notebook ``tqdm.auto`` displays a widget whose ``text/plain``
+      is the meter (``training: 0%|  | 0/1500 [00:00<?, ?it/s]``); in plain text tqdm writes the
+      meter to stderr (``%|``, ``it/s`` or ``s/it``).
+    - ``"widget"``: any other ipywidget (e.g. ``LivePlot``'s image, redrawn in place while the
+      cell runs, or a live trainer).
+    - ``None``: nothing that moves while the cell runs (prints and figures appear only at the end).
+    """
+    kind = None
+    for out in outputs or ():
+        if not hasattr(out, "get"):
+            continue
+        if out.get("output_type") == "stream" and out.get("name") == "stderr":
+            if TQDM_TEXT.search(str(out.get("text", ""))):
+                return "tqdm"
+        data = out.get("data") or {}
+        if WIDGET in data:
+            if TQDM_TEXT.search(str(data.get("text/plain", ""))):
+                return "tqdm"
+            kind = "widget"
+    return kind
+
+
+def _full_mode() -> bool:
+    fast = os.environ.get("GANCOURSE_FAST", "").strip().lower()
+    return fast not in {"1", "true", "yes", "on"}  # as gancourse.runtime.is_fast reads it
+
+
+def slow_cell_error(name: str, seconds: float, kind: str | None, full: bool) -> str | None:
+    """The failure message for a cell that ran too long without progress, else ``None``."""
+    if not full or seconds <= FAIL_S or kind is not None:
+        return None
+    return (
+        f"{name} ran {seconds:.1f} s in full mode with no progress shown (limit {FAIL_S:.0f} s): "
+        "wrap its loop in tqdm.auto (or pass progress=True to the gancourse call that loops), "
+        "or show a live widget, so the learner sees it moving."
+    )
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
+    start = time.perf_counter()
     outcome = yield
+    seconds = time.perf_counter() - start
+    if not hasattr(item, "cell_num"):  # not an nbval cell
+        return
     outputs = getattr(item, "test_outputs", None)  # set by nbval for every executed cell
     source = getattr(getattr(item, "cell", None), "source", "")
-    if outcome.excinfo is None and outputs and duplicate_images(outputs, source):
+    kind = progress_kind(outputs)
+    full = _full_mode()
+    path, root = Path(str(item.fspath)).resolve(), item.config.rootpath.resolve()
+    notebook = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    _times.append(
+        {
+            "notebook": notebook,
+            "cell": int(item.cell_num),
+            "seconds": round(seconds, 2),
+            "progress": kind,
+            "passed": outcome.excinfo is None,
+        }
+    )
+    if outcome.excinfo is not None:
+        return
+    if outputs and duplicate_images(outputs, source):
         outcome.force_exception(
             AssertionError(
                 f"{item.name} shows the same image twice: a cell that calls display(fig) or "
                 "plt.show() should not also end with the figure (end it with plt.show() or `;`)."
             )
         )
+        return
+    error = slow_cell_error(item.name, seconds, kind, full)
+    if error and os.environ.get("GANCOURSE_PROGRESS_CHECK", "").lower() != "report":
+        outcome.force_exception(AssertionError(error))
+
+
+def write_times(path: Path, rows: list[dict], meta: dict) -> dict:
+    """Merge this run's cell times into ``path``: notebooks run now replace their earlier rows."""
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, ValueError):
+        old = {}
+    run_now = {row["notebook"] for row in rows}
+    notebooks = {k: v for k, v in old.get("notebooks", {}).items() if k not in run_now}
+    for row in rows:
+        entry = notebooks.setdefault(row["notebook"], {**meta, "cells": []})
+        entry["cells"].append({k: v for k, v in row.items() if k != "notebook"})
+    data = {"notebooks": dict(sorted(notebooks.items()))}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1) + "\n")
+    return data
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if not _times:
+        return
+    full = _full_mode()
+    mode = "full" if full else "fast"
+    meta = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "load_1min_at_end": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
+        "cpus": os.cpu_count(),
+        "threads": os.environ.get("OMP_NUM_THREADS"),
+    }
+    # GANCOURSE_CELL_TIMES moves the file (tests write theirs to a temporary folder)
+    default = config.rootpath / "runs" / f"cell_times_{mode}.json"
+    path = Path(os.environ.get("GANCOURSE_CELL_TIMES", default))
+    write_times(path, _times, meta)
+    slow = [row for row in _times if row["seconds"] > SLOW_S]
+    tr = terminalreporter
+    tr.section(f"cells over {SLOW_S:.0f} s ({mode} mode)")
+    for row in slow:
+        mark = ""
+        if not row["progress"]:
+            over = row["seconds"] > FAIL_S
+            mark = "  <- NO PROGRESS" + ("" if over else f" (under the {FAIL_S:.0f} s limit)")
+        tr.write_line(
+            f"{row['notebook']} cell {row['cell']}: {row['seconds']:.1f} s, "
+            f"progress {'yes (' + row['progress'] + ')' if row['progress'] else 'no'}{mark}"
+        )
+    if not slow:
+        tr.write_line("none")
+    totals: dict[str, float] = {}
+    for row in _times:
+        totals[row["notebook"]] = totals.get(row["notebook"], 0.0) + row["seconds"]
+    for nb, total in totals.items():
+        tr.write_line(f"{nb}: {total:.0f} s in cells")
+    tr.write_line(f"cell times written to {path}")

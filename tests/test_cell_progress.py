@@ -1,0 +1,146 @@
+"""The root conftest.py's check that long notebook cells show progress (issue 22).
+
+Unit tests of the detection on hand-made nbval outputs, and one planted notebook run through nbval
+with the failure limit lowered to 1 s, so the check is seen failing and passing for real.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load_root_conftest():
+    spec = importlib.util.spec_from_file_location("root_conftest", ROOT / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+cp = _load_root_conftest()
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
+def widget_out(text: str) -> dict:
+    view = {"version_major": 2, "version_minor": 0, "model_id": "abc123"}
+    return {"output_type": "display_data", "data": {WIDGET: view, "text/plain": text}}
+
+
+def stream(name: str, text: str) -> dict:
+    return {"output_type": "stream", "name": name, "text": text}
+
+
+def test_a_tqdm_widget_is_progress():
+    outs = [widget_out("training:   0%|          | 0/1500 [00:00<?, ?it/s]")]
+    assert cp.progress_kind(outs) == "tqdm"
+
+
+def test_tqdm_text_on_stderr_is_progress():
+    rate = "texture: 100%|##########| 300/300 [00:12<00:00, 24.31it/s]\n"
+    slow = "inverting:  40%|####      | 4/10 [00:09<00:13,  2.21s/it]\r"
+    assert cp.progress_kind([stream("stderr", rate)]) == "tqdm"
+    assert cp.progress_kind([stream("stderr", slow)]) == "tqdm"
+
+
+def test_another_widget_counts_as_live_progress():
+    # e.g. LivePlot's ipywidgets.Image, redrawn in place while fit runs
+    assert cp.progress_kind([widget_out("Image(value=b'...')")]) == "widget"
+
+
+@pytest.mark.parametrize(
+    "outs",
+    [
+        [],
+        None,
+        [stream("stdout", "step 1500: d_loss 0.62, g_loss 1.31\n")],
+        [stream("stdout", "100%| done, 12 it/s\n")],  # a print on stdout is not tqdm's stderr
+        [stream("stderr", "UserWarning: something deprecated\n")],
+        [{"output_type": "display_data", "data": {"image/png": "iVBOR", "text/plain": "<Fig>"}}],
+        [{"output_type": "execute_result", "data": {"text/plain": "0.42"}}],
+    ],
+)
+def test_prints_figures_and_warnings_are_not_progress(outs):
+    assert cp.progress_kind(outs) is None
+
+
+def test_the_failure_rule():
+    limit = cp.FAIL_S
+    assert cp.slow_cell_error("nb::Cell 3", limit + 5, None, full=True) is not None
+    assert "Cell 3" in cp.slow_cell_error("nb::Cell 3", limit + 5, None, full=True)
+    assert cp.slow_cell_error("nb::Cell 3", limit + 5, "tqdm", full=True) is None
+    assert cp.slow_cell_error("nb::Cell 3", limit + 5, "widget", full=True) is None
+    assert cp.slow_cell_error("nb::Cell 3", limit + 5, None, full=False) is None  # FAST mode
+    assert cp.slow_cell_error("nb::Cell 3", limit - 1, None, full=True) is None
+
+
+def test_write_times_replaces_only_the_notebooks_run_again(tmp_path):
+    path = tmp_path / "runs" / "times.json"
+    meta = {"when": "t"}
+    cp.write_times(path, [{"notebook": "a", "cell": 0, "seconds": 1.0, "progress": None}], meta)
+    cp.write_times(path, [{"notebook": "b", "cell": 0, "seconds": 2.0, "progress": "tqdm"}], meta)
+    data = cp.write_times(
+        path, [{"notebook": "a", "cell": 1, "seconds": 3.0, "progress": None}], meta
+    )
+    assert json.loads(path.read_text()) == data
+    assert [c["cell"] for c in data["notebooks"]["a"]["cells"]] == [1]
+    assert data["notebooks"]["b"]["cells"][0]["seconds"] == 2.0
+
+
+def _run_planted(tmp_path: Path, fast: bool) -> tuple[subprocess.CompletedProcess, dict]:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    cells = [
+        "import time\nfrom tqdm.auto import tqdm",
+        "time.sleep(2.5)\nprint('done')",  # slow, no progress
+        "for _ in tqdm(range(5), mininterval=0.1):\n    time.sleep(0.5)",  # slow, a tqdm bar
+        "print('quick')",
+    ]
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in cells]
+    path = tmp_path / "planted.ipynb"
+    nbformat.write(nb, path)
+    env = dict(
+        os.environ, GANCOURSE_PROGRESS_FAIL_S="1", GANCOURSE_CELL_TIMES=str(tmp_path / "t.json")
+    )
+    env.pop("GANCOURSE_PROGRESS_CHECK", None)
+    if fast:
+        env["GANCOURSE_FAST"] = "1"
+    else:
+        env.pop("GANCOURSE_FAST", None)
+    args = ["-m", "pytest", "-p", "conftest", "-p", "no:cacheprovider", "--nbval-lax", "-q"]
+    result = subprocess.run(
+        [sys.executable, *args, str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+    )
+    times = json.loads((tmp_path / "t.json").read_text())
+    (cells_run,) = times["notebooks"].values()
+    return result, {c["cell"]: c for c in cells_run["cells"]}
+
+
+def test_a_slow_cell_without_progress_fails_in_full_mode_only(tmp_path):
+    result, cells = _run_planted(tmp_path, fast=False)
+    assert "1 failed, 3 passed" in result.stdout, result.stdout[-2000:]
+    assert "Cell 1 ran" in result.stdout and "no progress shown" in result.stdout
+    assert cells[1]["progress"] is None and cells[1]["seconds"] > 2
+    assert cells[2]["progress"] == "tqdm" and cells[2]["seconds"] > 2  # tqdm.auto's widget
+    assert "cells over 10 s (full mode)" in result.stdout
+
+    result, cells = _run_planted(tmp_path, fast=True)
+    assert "4 passed" in result.stdout, result.stdout[-2000:]
+    assert cells[1]["seconds"] > 2
