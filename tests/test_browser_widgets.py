@@ -1,10 +1,9 @@
 """Sliders in a real browser: JupyterLab in headless Chromium, keyboard and mouse move the slider,
-and the picture the learner sees changes (its bytes, hashed, differ)."""
+and the picture the learner sees changes (its bytes, hashed, differ). Lessons 00, 01 (the GAN Lab),
+06 and 08."""
 
-import json
 import re
 import time
-import urllib.request
 
 import pytest
 
@@ -66,42 +65,6 @@ def test_style_strength_slider_changes_the_picture(lab):
         _move_and_check(cell, jb.slider_in(cell, "alpha"), key="ArrowLeft", dx=-60)
 
 
-GANLAB_NOTEBOOK = {
-    "cells": [
-        {
-            "cell_type": "code",
-            "execution_count": None,
-            "metadata": {},
-            "outputs": [],
-            "source": [
-                "import torch\n",
-                "\n",
-                "from gancourse.widgets import GANLab\n",
-                "\n",
-                "torch.set_num_threads(1)\n",
-                "lab = GANLab(steps_per_tick=5, interval_ms=250)\n",
-                "lab",
-            ],
-        }
-    ],
-    "metadata": {
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}
-    },
-    "nbformat": 4,
-    "nbformat_minor": 4,
-}
-
-
-def _put_notebook(base: str, name: str, notebook: dict) -> None:
-    """Write a notebook into the served (temporary) folder through Jupyter's contents API."""
-    body = json.dumps({"type": "notebook", "format": "json", "content": notebook}).encode()
-    request = urllib.request.Request(
-        f"{base}/api/contents/{name}?token={jb.TOKEN}", data=body, method="PUT"
-    )
-    request.add_header("Content-Type", "application/json")
-    urllib.request.urlopen(request, timeout=30).close()
-
-
 def _lab_step(cell) -> int:
     """The step counter GANLab's status line shows ('step N · ...')."""
     text = cell.locator(".widget-html-content", has_text=re.compile(r"^step \d+")).inner_text()
@@ -117,10 +80,10 @@ def _wait_until(page, condition, timeout_s: float, what: str):
     raise AssertionError(f"waited {timeout_s} s for {what}")
 
 
-def test_ganlab_plays_pauses_and_follows_its_controls(lab):
-    _put_notebook(lab, "ganlab_smoke.ipynb", GANLAB_NOTEBOOK)
+def test_lesson01_ganlab_plays_pauses_and_follows_its_controls(lab):
+    """Lesson 01 itself, run whole: its GAN Lab trains while it plays and follows its controls."""
     with jb.chromium_page() as page:
-        jb.open_and_run_all(page, lab, "ganlab_smoke.ipynb")
+        jb.open_and_run_all(page, lab, "lessons/01_gan_concepts.ipynb")
         cell = jb.widget_cell(page, "lr_d")
         play = cell.locator(".widget-play button").first  # ipywidgets 8: one play/pause toggle
         start_image, start_step = jb.image_digest(cell), _lab_step(cell)
