@@ -121,6 +121,7 @@ def pytest_runtest_call(item):
             "seconds": round(seconds, 2),
             "progress": kind,
             "passed": outcome.excinfo is None,
+            "load": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
         }
     )
     if outcome.excinfo is not None:
@@ -149,6 +150,9 @@ def write_times(path: Path, rows: list[dict], meta: dict) -> dict:
     for row in rows:
         entry = notebooks.setdefault(row["notebook"], {**meta, "cells": []})
         entry["cells"].append({k: v for k, v in row.items() if k != "notebook"})
+    for name in run_now:  # the 1-minute load average, mean over the notebook's cells
+        loads = [c["load"] for c in notebooks[name]["cells"] if c.get("load") is not None]
+        notebooks[name]["load_mean"] = round(sum(loads) / len(loads), 2) if loads else None
     data = {"notebooks": dict(sorted(notebooks.items()))}
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1) + "\n")
@@ -162,7 +166,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     mode = "full" if full else "fast"
     meta = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "load_1min_at_end": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
         "cpus": os.cpu_count(),
         "threads": os.environ.get("OMP_NUM_THREADS"),
     }

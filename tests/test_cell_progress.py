@@ -92,7 +92,28 @@ def test_write_times_replaces_only_the_notebooks_run_again(tmp_path):
     )
     assert json.loads(path.read_text()) == data
     assert [c["cell"] for c in data["notebooks"]["a"]["cells"]] == [1]
+    assert data["notebooks"]["a"]["load_mean"] is None  # these rows carry no load
     assert data["notebooks"]["b"]["cells"][0]["seconds"] == 2.0
+
+
+def test_the_benchmark_totals_lessons_and_flags_slow_cells_without_progress():
+    spec = importlib.util.spec_from_file_location("cell_times", ROOT / "benchmarks/cell_times.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    cells = [
+        {"cell": 0, "seconds": 3.0, "progress": None},
+        {"cell": 5, "seconds": 40.0, "progress": "tqdm"},
+        {"cell": 9, "seconds": 12.0, "progress": None},  # listed, under the failure limit
+    ]
+    data = {"notebooks": {"lessons/04_training_a_dcgan.ipynb": {"cells": cells, "load_mean": 2}}}
+    lines, problems = bench.report(data, "full", slow=10)
+    text = "\n".join(lines)
+    assert "| lessons/04_training_a_dcgan.ipynb | 55 | 75 min | 3 | 2 |" in text  # stated time read
+    assert "| 5 | 40.0 | yes (tqdm) |" in text and "| 9 | 12.0 | no |" in text
+    assert problems == 0
+    cells.append({"cell": 11, "seconds": 300.0, "progress": None})  # over budget, no progress
+    lines, problems = bench.report(data, "full", slow=10)
+    assert problems == 2 and "355 OVER" in "\n".join(lines) and "<- fix" in "\n".join(lines)
 
 
 def _run_planted(tmp_path: Path, fast: bool) -> tuple[subprocess.CompletedProcess, dict]:
@@ -140,6 +161,7 @@ def test_a_slow_cell_without_progress_fails_in_full_mode_only(tmp_path):
     assert cells[1]["progress"] is None and cells[1]["seconds"] > 2
     assert cells[2]["progress"] == "tqdm" and cells[2]["seconds"] > 2  # tqdm.auto's widget
     assert "cells over 10 s (full mode)" in result.stdout
+    assert all(c["load"] >= 0 for c in cells.values())
 
     result, cells = _run_planted(tmp_path, fast=True)
     assert "4 passed" in result.stdout, result.stdout[-2000:]
