@@ -21,6 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from tqdm.auto import tqdm
 
 from ._checks import check_images
 from .spectra import highpass, spectrum_profile
@@ -173,11 +174,12 @@ def train_cnn_detector(
     seed: int = 0,
     augment: Callable | None = None,
     device: str | torch.device | None = None,
+    progress: bool = True,
 ) -> CNNDetector:
     """Train a :class:`CNNDetector` with BCE, label 1 = fake.
 
     ``augment(images)`` (optional) is applied to every batch (e.g. random blur/JPEG, which Wang et
-    al. (2020) found makes detectors robust).
+    al. (2020) found makes detectors robust). ``progress`` shows a tqdm bar over the steps.
     """
     real, fake = _check_pair(real, fake)
     if steps < 1 or batch_size < 2:
@@ -191,7 +193,8 @@ def train_cnn_detector(
     opt = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.5, 0.999))
     half = batch_size // 2
     model.train()
-    for _ in range(steps):
+    bar = tqdm(range(steps), desc="CNN detector", disable=not progress, leave=False, mininterval=1)
+    for _ in bar:
         x = torch.cat(
             [
                 real[torch.randint(len(real), (half,), generator=g)],

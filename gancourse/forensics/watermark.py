@@ -67,6 +67,11 @@ def _circular_blur(tile: torch.Tensor, sigma: float) -> torch.Tensor:
     return torch.fft.ifft2(torch.fft.fft2(tile.double()) * gain).real.to(tile.dtype)
 
 
+def _statistic(z: torch.Tensor, search_shifts: bool) -> torch.Tensor:
+    """Per image (B,) from z maps (B, T, T): ``z(0)``, or ``max_s z(s)`` with ``search_shifts``."""
+    return z.flatten(1).amax(1) if search_shifts else z[:, 0, 0]
+
+
 class Watermark:
     """A keyed watermark: ``.embed``, ``.calibrate(clean, fpr)``, ``.score``, ``.detect``.
 
@@ -122,6 +127,11 @@ class Watermark:
 
     def correlation_map(self, images: torch.Tensor) -> torch.Tensor:
         """``z(s)`` for every cyclic shift s, (B, T, T): see the module docstring."""
+        return self._correlate(self._folded(images))
+
+    def _folded(self, images: torch.Tensor) -> torch.Tensor:
+        """Steps 1-2: the high-passed grey residual folded into one centred tile, (B, T, T).
+        It does not depend on the key, so :meth:`null_scores` computes it once for all keys."""
         images = check_images(images)
         h, w = images.shape[-2:]
         t = self.tile
@@ -133,7 +143,11 @@ class Watermark:
         residual = gray - to_gray(gaussian_blur(gray[:, None], self.detect_sigma))
         hh, ww = (h // t) * t, (w // t) * t
         folded = residual[:, :hh, :ww].reshape(-1, hh // t, t, ww // t, t).mean((1, 3))  # (B, T, T)
-        folded = folded - folded.mean((1, 2), keepdim=True)
+        return folded - folded.mean((1, 2), keepdim=True)
+
+    def _correlate(self, folded: torch.Tensor) -> torch.Tensor:
+        """Step 3: ``z(s)`` of folded tiles (B, T, T) against this key's reference tile."""
+        t = self.tile
         ref = self._reference.to(folded)
         corr = torch.fft.ifft2(
             torch.fft.fft2(folded).conj() * torch.fft.fft2(ref)
@@ -143,17 +157,17 @@ class Watermark:
 
     def score(self, images: torch.Tensor, search_shifts: bool = False) -> torch.Tensor:
         """Detection statistic per image (B,): ``z(0)``, or with ``search_shifts`` max_s z(s)."""
-        z = self.correlation_map(images)
-        return z.flatten(1).amax(1) if search_shifts else z[:, 0, 0]
+        return _statistic(self.correlation_map(images), search_shifts)
 
     def null_scores(
         self, clean: torch.Tensor, n_keys: int = 20, search_shifts: bool = False
     ) -> torch.Tensor:
         """Scores without a mark: ``clean`` images with this key and with ``n_keys`` other keys."""
         clean = check_images(clean, "clean")
-        scores = [self.score(clean, search_shifts)]
-        for k in range(n_keys):
-            scores.append(self._like(f"{self.key}/null-{k}").score(clean, search_shifts))
+        folded = self._folded(clean)  # the same for every key: computed once
+        scores = []
+        for wm in [self] + [self._like(f"{self.key}/null-{k}") for k in range(n_keys)]:
+            scores.append(_statistic(wm._correlate(folded), search_shifts))
         return torch.cat(scores)
 
     def calibrate(
