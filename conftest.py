@@ -117,7 +117,8 @@ def pytest_runtest_call(item):
     _times.append(
         {
             "notebook": notebook,
-            "cell": int(item.cell_num),
+            "cell": int(item.cell_num),  # nbval's "Cell N": N counts code cells only
+            "index": _cell_index(item),  # the cell's position among all cells (nbformat's)
             "seconds": round(seconds, 2),
             "progress": kind,
             "passed": outcome.excinfo is None,
@@ -137,6 +138,12 @@ def pytest_runtest_call(item):
     error = slow_cell_error(item.name, seconds, kind, full)
     if error and os.environ.get("GANCOURSE_PROGRESS_CHECK", "").lower() != "report":
         outcome.force_exception(AssertionError(error))
+
+
+def _cell_index(item) -> int | None:
+    cells = getattr(getattr(item, "parent", None), "nb", None)
+    cells = getattr(cells, "cells", [])
+    return next((i for i, cell in enumerate(cells) if cell is item.cell), None)
 
 
 def write_times(path: Path, rows: list[dict], meta: dict) -> dict:
@@ -182,7 +189,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             over = row["seconds"] > FAIL_S
             mark = "  <- NO PROGRESS" + ("" if over else f" (under the {FAIL_S:.0f} s limit)")
         tr.write_line(
-            f"{row['notebook']} cell {row['cell']}: {row['seconds']:.1f} s, "
+            f"{row['notebook']} Cell {row['cell']} (index {row['index']}): {row['seconds']:.1f} s, "
             f"progress {'yes (' + row['progress'] + ')' if row['progress'] else 'no'}{mark}"
         )
     if not slow:

@@ -74,11 +74,12 @@ def report(data: dict, mode: str, slow: float, only: str | None = None) -> tuple
             problems += bad and mode == "full"
             shown = f"yes ({c['progress']})" if c.get("progress") else "no"
             slow_lines.append(
-                f"| {name} | {c['cell']} | {c['seconds']:.1f} | {shown}{' <- fix' if bad else ''} |"
+                f"| {name} | {c.get('index', '?')} (Cell {c['cell']}) | {c['seconds']:.1f} | "
+                f"{shown}{' <- fix' if bad else ''} |"
             )
     lines.append(f"\nAll notebooks together: {grand:.0f} s ({grand / 60:.1f} min).")
     lines.append(f"\nCells over {slow:.0f} s:\n")
-    lines.append("| notebook | cell | seconds | progress |")
+    lines.append("| notebook | cell index (nbval's code-cell number) | seconds | progress |")
     lines.append("| --- | --- | --- | --- |")
     lines.extend(slow_lines or ["| (none) | | | |"])
     return lines, problems

@@ -102,14 +102,14 @@ def test_the_benchmark_totals_lessons_and_flags_slow_cells_without_progress():
     spec.loader.exec_module(bench)
     cells = [
         {"cell": 0, "seconds": 3.0, "progress": None},
-        {"cell": 5, "seconds": 40.0, "progress": "tqdm"},
+        {"cell": 5, "index": 13, "seconds": 40.0, "progress": "tqdm"},
         {"cell": 9, "seconds": 12.0, "progress": None},  # listed, under the failure limit
     ]
     data = {"notebooks": {"lessons/04_training_a_dcgan.ipynb": {"cells": cells, "load_mean": 2}}}
     lines, problems = bench.report(data, "full", slow=10)
     text = "\n".join(lines)
     assert "| lessons/04_training_a_dcgan.ipynb | 55 | 75 min | 3 | 2 |" in text  # stated time read
-    assert "| 5 | 40.0 | yes (tqdm) |" in text and "| 9 | 12.0 | no |" in text
+    assert "| 13 (Cell 5) | 40.0 | yes (tqdm) |" in text and "(Cell 9) | 12.0 | no |" in text
     assert problems == 0
     cells.append({"cell": 11, "seconds": 300.0, "progress": None})  # over budget, no progress
     lines, problems = bench.report(data, "full", slow=10)
@@ -129,7 +129,8 @@ def _run_planted(tmp_path: Path, fast: bool) -> tuple[subprocess.CompletedProces
         "for _ in tqdm(range(5), mininterval=0.1):\n    time.sleep(0.5)",  # slow, a tqdm bar
         "print('quick')",
     ]
-    nb.cells = [nbformat.v4.new_code_cell(s) for s in cells]
+    nb.cells = [nbformat.v4.new_markdown_cell("# planted")]
+    nb.cells += [nbformat.v4.new_code_cell(s) for s in cells]
     path = tmp_path / "planted.ipynb"
     nbformat.write(nb, path)
     env = dict(
@@ -162,6 +163,7 @@ def test_a_slow_cell_without_progress_fails_in_full_mode_only(tmp_path):
     assert cells[2]["progress"] == "tqdm" and cells[2]["seconds"] > 2  # tqdm.auto's widget
     assert "cells over 10 s (full mode)" in result.stdout
     assert all(c["load"] >= 0 for c in cells.values())
+    assert [c["index"] for c in cells.values()] == [1, 2, 3, 4]  # the markdown cell counts
 
     result, cells = _run_planted(tmp_path, fast=True)
     assert "4 passed" in result.stdout, result.stdout[-2000:]
