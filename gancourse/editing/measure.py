@@ -244,6 +244,7 @@ def gradient_edit(
     hold_others: bool = True,
     target_class: int | str | None = None,
     batch_size: int = 128,
+    progress: bool = True,
 ) -> torch.Tensor:
     """A non-linear edit: follow the classifier's gradient of the target, per sample.
 
@@ -253,7 +254,8 @@ def gradient_edit(
     log P of the class it shows now), so to first order none of them moves; then
     ``z ← z + η g / |g|``. Unlike a fixed direction the path bends with the generator, so it can
     move an attribute that is not linear in z. Caveat: the classifier both steers and (usually)
-    measures the edit; check with an independent judge.
+    measures the edit; check with an independent judge. ``progress`` shows a tqdm bar over the
+    steps of every batch (each a forward and 1 + m backward passes through G and the classifier).
     Returns the edited latents (B, d).
     """
     z = check_latents(z)
@@ -266,6 +268,8 @@ def gradient_edit(
     target_index = _target_class_index(attribute, target_class)
     device = device_of(G)
     out_chunks = []
+    total = steps * -(-z.shape[0] // batch_size)
+    bar = tqdm(total=total, desc=f"gradient edit: {attribute}", disable=not progress, leave=False)
     for start in range(0, z.shape[0], batch_size):
         zc = z[start : start + batch_size].detach().to(device)
         for _ in range(steps):
@@ -301,7 +305,9 @@ def gradient_edit(
                     Q = Q * keep[:, None, :]
                     g = g - (Q @ (Q.transpose(1, 2) @ g[:, :, None]))[:, :, 0]
             zc = (zc + step_size * g / g.norm(dim=1, keepdim=True).clamp_min(1e-12)).detach()
+            bar.update()
         out_chunks.append(zc.cpu())
+    bar.close()
     return torch.cat(out_chunks).to(z.device)
 
 
