@@ -176,10 +176,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         "cpus": os.cpu_count(),
         "threads": os.environ.get("OMP_NUM_THREADS"),
     }
-    # GANCOURSE_CELL_TIMES moves the file (tests write theirs to a temporary folder)
-    default = config.rootpath / "runs" / f"cell_times_{mode}.json"
-    path = Path(os.environ.get("GANCOURSE_CELL_TIMES", default))
-    write_times(path, _times, meta)
+    # GANCOURSE_CELL_TIMES moves the file (tests write theirs to a temporary folder); the default
+    # file keeps only the course's own notebooks (not one a test planted outside the repository)
+    path = os.environ.get("GANCOURSE_CELL_TIMES")
+    rows = _times if path else [r for r in _times if not Path(r["notebook"]).is_absolute()]
+    path = Path(path) if path else config.rootpath / "runs" / f"cell_times_{mode}.json"
+    if rows:
+        write_times(path, rows, meta)
     slow = [row for row in _times if row["seconds"] > SLOW_S]
     tr = terminalreporter
     tr.section(f"cells over {SLOW_S:.0f} s ({mode} mode)")
@@ -199,4 +202,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         totals[row["notebook"]] = totals.get(row["notebook"], 0.0) + row["seconds"]
     for nb, total in totals.items():
         tr.write_line(f"{nb}: {total:.0f} s in cells")
-    tr.write_line(f"cell times written to {path}")
+    tr.write_line(
+        f"cell times written to {path}" if rows else "no course notebook: nothing written"
+    )

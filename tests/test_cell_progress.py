@@ -133,15 +133,18 @@ def _run_planted(tmp_path: Path, fast: bool) -> tuple[subprocess.CompletedProces
     nb.cells += [nbformat.v4.new_code_cell(s) for s in cells]
     path = tmp_path / "planted.ipynb"
     nbformat.write(nb, path)
-    env = dict(
-        os.environ, GANCOURSE_PROGRESS_FAIL_S="1", GANCOURSE_CELL_TIMES=str(tmp_path / "t.json")
-    )
+    # the FAST run writes where the default puts it: runs/ under the root (here tmp_path)
+    times_file = tmp_path / "runs" / "cell_times_fast.json" if fast else tmp_path / "t.json"
+    env = dict(os.environ, GANCOURSE_PROGRESS_FAIL_S="1", GANCOURSE_CELL_TIMES=str(times_file))
+    if fast:
+        env.pop("GANCOURSE_CELL_TIMES")
     env.pop("GANCOURSE_PROGRESS_CHECK", None)
     if fast:
         env["GANCOURSE_FAST"] = "1"
     else:
         env.pop("GANCOURSE_FAST", None)
     args = ["-m", "pytest", "-p", "conftest", "-p", "no:cacheprovider", "--nbval-lax", "-q"]
+    args += ["--rootdir", str(tmp_path)]
     result = subprocess.run(
         [sys.executable, *args, str(path)],
         capture_output=True,
@@ -150,8 +153,9 @@ def _run_planted(tmp_path: Path, fast: bool) -> tuple[subprocess.CompletedProces
         env=env,
         timeout=300,
     )
-    times = json.loads((tmp_path / "t.json").read_text())
+    times = json.loads(times_file.read_text())
     (cells_run,) = times["notebooks"].values()
+    assert list(times["notebooks"]) == ["planted.ipynb"]  # named relative to the root
     return result, {c["cell"]: c for c in cells_run["cells"]}
 
 
