@@ -207,6 +207,48 @@ REGISTRY: dict[str, ZooEntry] = {
             kind="painter",
             dataset="paintings",
         ),
+        ZooEntry(
+            name="painter_brush",
+            architecture="gancourse.models.painter:Painter",
+            config={"styles": ["brush"], "width": 16, "blocks": 5, "canvas": 8, "fine_canvas": 4},
+            sha256="",
+            summary="feed-forward painter for brush alone: the same network as "
+            "`painter`, all its capacity on one style (lesson 08)",
+            kind="painter",
+            dataset="paintings",
+        ),
+        ZooEntry(
+            name="painter_pointillism",
+            architecture="gancourse.models.painter:Painter",
+            config={
+                "styles": ["pointillism"],
+                "width": 16,
+                "blocks": 5,
+                "canvas": 8,
+                "fine_canvas": 4,
+            },
+            sha256="",
+            summary="feed-forward painter for pointillism alone: the same network as "
+            "`painter`, all its capacity on one style (lesson 08)",
+            kind="painter",
+            dataset="paintings",
+        ),
+        ZooEntry(
+            name="painter_woodblock",
+            architecture="gancourse.models.painter:Painter",
+            config={
+                "styles": ["woodblock"],
+                "width": 16,
+                "blocks": 5,
+                "canvas": 8,
+                "fine_canvas": 4,
+            },
+            sha256="",
+            summary="feed-forward painter for woodblock alone: the same network as "
+            "`painter`, all its capacity on one style (lesson 08)",
+            kind="painter",
+            dataset="paintings",
+        ),
     ]
 }
 

@@ -45,13 +45,14 @@ def painter_pairs(run: Run) -> torch.Tensor:
     n = min(s["images"], max(4, run.steps * run.batch_size // 10))
     photos = pools.judge_images(n, s["image_size"], seed=run.seed * 1000 + 101)
     pool = [to_uint8(photos)]
-    for k, style in enumerate(styles.STYLE_NAMES):
+    for style in run.entry.config["styles"]:
+        k = styles.STYLE_NAMES.index(style)
         seed = run.seed * 7919 + 1000 * k  # one layout per style: the canvas learns it
         painted = [
             styles.paint_filter(photos[i], style, seed=seed, detail=s["detail"]) for i in range(n)
         ]
         pool.append(to_uint8(torch.stack(painted)))
-    run.log(f"painted {n} training images in {len(styles.STYLE_NAMES)} styles")
+    run.log(f"painted {n} training images in {len(pool) - 1} style(s)")
     return torch.stack(pool)
 
 
@@ -97,6 +98,36 @@ def train_painter(run: Run):
     return painter.eval(), trained(state, train_images=n)
 
 
+_DATA = (
+    "pools.judge_images at 256 px (procedural scenes, synthetic faces, crops of bundled photos "
+    "other than " + ", ".join(pools.JUDGE_TEST_PHOTOS) + ") and their paint_filter in {} (one "
+    "seed per style); random 128-px crops at multiples of 4 px"
+)
+
+
+def _one_style(style: str) -> Recipe:
+    """A painter for one style: the same network and loss, all of its capacity on that style."""
+    return Recipe(
+        train_painter,
+        steps=2000,
+        batch_size=8,
+        eval_samples=1,
+        seed=3,
+        data=_DATA.format(style.replace("_", " ")),
+        settings={
+            "images": 160,
+            "image_size": 256,
+            "crop": 128,
+            "detail": 1.6,
+            "w_rec": 1.0,
+            "lr": 2e-3,
+            "betas": [0.9, 0.99],
+            "lr_schedule": "cosine_lr: 50-step warm-up, cosine decay to 5%",
+            "checkpoint_every": 250,
+        },
+    )
+
+
 RECIPES = {
     "painter": Recipe(
         train_painter,
@@ -104,9 +135,7 @@ RECIPES = {
         batch_size=8,
         eval_samples=1,
         seed=3,
-        data="pools.judge_images at 256 px (procedural scenes, synthetic faces, crops of bundled "
-        "photos other than " + ", ".join(pools.JUDGE_TEST_PHOTOS) + ") and their paint_filter "
-        "in each style (one seed per style); random 128-px crops at multiples of 4 px",
+        data=_DATA.format("each style"),
         settings={
             "images": 240,
             "image_size": 256,
@@ -119,4 +148,5 @@ RECIPES = {
             "checkpoint_every": 250,
         },
     ),
+    **{f"painter_{name}": _one_style(name) for name in ("brush", "pointillism", "woodblock")},
 }
