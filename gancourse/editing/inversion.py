@@ -143,15 +143,21 @@ def train_encoder(
     seed: int = 0,
     width: int = 32,
     log_every: int = 0,
+    progress: bool = True,
 ) -> Encoder:
-    """Train an :class:`Encoder` to predict z from G(z) (MSE on z), on fresh samples each step."""
+    """Train an :class:`Encoder` to predict z from G(z) (MSE on z), on fresh samples each step.
+
+    ``log_every`` prints the latent MSE every so many steps; ``progress`` shows a tqdm bar.
+    """
     d = z_dim_of(G)
     device = device_of(G)
     torch.manual_seed(seed)
     E = Encoder(d, getattr(G, "image_size", 64), getattr(G, "channels", 3), width).to(device)
     opt = torch.optim.Adam(E.parameters(), lr=lr)
     g = torch.Generator().manual_seed(seed)
-    for step in range(steps):
+    for step in tqdm(
+        range(steps), desc="encoder", disable=not progress, leave=False, mininterval=1
+    ):
         z = torch.randn(batch_size, d, generator=g).to(device)
         with torch.no_grad():
             x = G(z)
