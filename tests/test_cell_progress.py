@@ -172,3 +172,64 @@ def test_a_slow_cell_without_progress_fails_in_full_mode_only(tmp_path):
     result, cells = _run_planted(tmp_path, fast=True)
     assert "4 passed" in result.stdout, result.stdout[-2000:]
     assert cells[1]["seconds"] > 2
+
+
+# ------------------------------------------------- the package loops the long lesson cells call
+def _toy_editing():
+    from tests.test_editing import _ToyClassifier, _ToyG
+
+    return _ToyG().eval(), _ToyClassifier().eval()
+
+
+def _calls():
+    """(name, call(progress or None for the default)) for each loop issue 22 gave a bar."""
+    import torch
+
+    from gancourse import editing, forensics
+
+    G, C = _toy_editing()
+    z = torch.randn(16, 4, generator=torch.Generator().manual_seed(0))
+    n = torch.tensor([1.0, 0, 0, 0])
+    images = torch.rand(16, 3, 16, 16) * 2 - 1
+
+    def kw(progress):
+        return {} if progress is None else {"progress": progress}
+
+    return {
+        "calibrate_alpha": lambda p: editing.calibrate_alpha(
+            G, C, n, "smile", alphas=(0.01, 1.0), z=z, **kw(p)
+        ),
+        "gradient_edit": lambda p: editing.gradient_edit(G, C, z, "smile", steps=2, **kw(p)),
+        "train_encoder": lambda p: editing.train_encoder(
+            G, steps=2, batch_size=4, width=4, **kw(p)
+        ),
+        "train_cnn_detector": lambda p: forensics.train_cnn_detector(
+            images, images.flip(-1), steps=2, batch_size=4, width=4, **kw(p)
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "name", ["calibrate_alpha", "gradient_edit", "train_encoder", "train_cnn_detector"]
+)
+def test_the_slow_package_loops_show_a_bar_unless_asked_not_to(name, capsys):
+    call = _calls()[name]
+    call(None)  # the default: a bar (tqdm.auto writes text to stderr outside a notebook)
+    assert cp.progress_kind([stream("stderr", capsys.readouterr().err)]) == "tqdm", name
+    call(False)
+    assert capsys.readouterr().err == "", name
+
+
+@pytest.mark.parametrize("search_shifts", [False, True])
+def test_null_scores_folded_once_equal_scoring_every_key_separately(search_shifts):
+    """Watermark.null_scores folds the images once for all keys (lesson 10's calibration went
+    from 10-16 s to under 10 s): the scores are the ones each key's own score() gives."""
+    import torch
+
+    from gancourse.forensics.watermark import Watermark
+
+    clean = torch.rand(6, 3, 64, 64, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    wm = Watermark("k", strength=0.03)
+    keys = [wm] + [wm._like(f"k/null-{i}") for i in range(3)]
+    expected = torch.cat([key.score(clean, search_shifts) for key in keys])
+    assert torch.allclose(wm.null_scores(clean, 3, search_shifts), expected, atol=1e-6)
