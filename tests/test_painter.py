@@ -127,6 +127,26 @@ def test_painter_explorer_caches_and_alpha_matters(painter):
         PainterExplorer(torch.nn.Linear(2, 2), {"photo": photo})
 
 
+def test_painter_explorer_takes_one_painter_per_style(painter):
+    from gancourse.widgets import PainterExplorer
+
+    torch.manual_seed(1)
+    solo = Painter(styles=("woodblock",), width=4, blocks=2).eval()
+    photo = torch.rand(3, 32, 32) * 2 - 1
+    ex = PainterExplorer({"brush": painter, "woodblock": solo}, {"photo": photo})
+    assert list(ex.controls["style"].options) == ["brush", "woodblock"]
+    with torch.no_grad():
+        for name, model in (("brush", painter), ("woodblock", solo)):
+            state = {"alpha": 1.0, "style": name, "photo": "photo"}
+            assert torch.allclose(ex.painted(state), model(photo[None], name)[0], atol=1e-5)
+        half = {"alpha": 0.5, "style": "woodblock", "photo": "photo"}
+        assert torch.allclose(ex.painted(half), solo(photo[None], "woodblock", 0.5)[0], atol=1e-5)
+    with pytest.raises(ValueError, match="paints only"):
+        PainterExplorer({"brush": solo}, {"photo": photo})
+    with pytest.raises(ValueError, match="style must be one of"):
+        ex.painted({"style": "hatching"})
+
+
 def test_transfer_by_optimisation_moves_style_and_keeps_the_photo_near():
     torch.manual_seed(0)
     photo = torch.rand(3, 48, 48) * 1.6 - 0.8

@@ -159,14 +159,16 @@ class PainterExplorer(Explorer):
     """The feed-forward painter with a style-strength slider ``alpha`` (0 = the photo).
 
     ``PainterExplorer(painter, photos={"grace_hopper": x})``;
-    ``render({"alpha": 0.7, "style": "brush", "photo": "grace_hopper"})``.
+    ``render({"alpha": 0.7, "style": "brush", "photo": "grace_hopper"})``. ``painter`` is one
+    painter (its ``styles`` fill the dropdown) or a mapping style -> painter, e.g. the five-style
+    painter for some styles and one-style painters for the others (lesson 08).
     """
 
     image_format = "jpeg"
 
     def __init__(
         self,
-        painter: nn.Module,
+        painter,
         photos: Mapping,
         alpha: float = 1.0,
         style: str | None = None,
@@ -174,22 +176,18 @@ class PainterExplorer(Explorer):
     ):
         import ipywidgets as widgets
 
-        if not all(hasattr(painter, name) for name in ("encode", "transform", "decode", "styles")):
-            raise TypeError(
-                f"PainterExplorer needs the feed-forward painter (zoo.load('painter')), got "
-                f"{type(painter).__name__}; for an AdaIN stylizer use StyleExplorer"
-            )
-        self.painter, self.scale = painter.eval(), scale
+        self.painters = _painters_by_style(painter)
+        self.scale = scale
         self.photos = _check_images(photos, "photos")
-        self.device = next(painter.parameters()).device
+        self.device = next(next(iter(self.painters.values())).parameters()).device
         self._features = LRUCache(64)
-        style = style or painter.styles[0]
+        style = style or next(iter(self.painters))
         controls = {
             "alpha": widgets.FloatSlider(
                 value=alpha, min=0.0, max=1.0, step=0.05, description="alpha"
             ),
             "style": widgets.Dropdown(
-                options=list(painter.styles), value=style, description="style"
+                options=list(self.painters), value=style, description="style"
             ),
             "photo": widgets.Dropdown(
                 options=list(self.photos), value=next(iter(self.photos)), description="photo"
@@ -198,17 +196,20 @@ class PainterExplorer(Explorer):
         self.build(controls, title="the painter: alpha = style strength")
 
     @torch.no_grad()
-    def features(self, photo: str, style: str | None = None) -> torch.Tensor:
-        """Cached ``c`` of a photo (style None) or its painted features ``t_s`` (1, C, h, w)."""
+    def features(self, photo: str, style: str, painted: bool = False) -> torch.Tensor:
+        """Cached ``c`` of a photo for the painter of ``style``, or (``painted``) its painted
+        features ``t_s`` (1, C, h, w)."""
         if photo not in self.photos:
             raise KeyError(f"no photo named {photo!r}; choose one of {list(self.photos)}")
+        painter = self.painters[style]
 
         def make():
-            if style is None:
-                return self.painter.encode(self.photos[photo][None].to(self.device))
-            return self.painter.transform(self.features(photo), style)
+            if not painted:
+                return painter.encode(self.photos[photo][None].to(self.device))
+            return painter.transform(self.features(photo, style), style)
 
-        return self._features.get_or((photo, style), make)
+        # the photo's features depend on the painter only: styles of one painter share them
+        return self._features.get_or((photo, id(painter), style if painted else None), make)
 
     @torch.no_grad()
     def painted(self, state: Mapping) -> torch.Tensor:
@@ -216,14 +217,39 @@ class PainterExplorer(Explorer):
         (plus alpha times the style's fine canvas)."""
         check_state(state, {"alpha", "style", "photo"}, "PainterExplorer")
         photo = state.get("photo", next(iter(self.photos)))
-        style = state.get("style", self.painter.styles[0])
-        t, c = self.features(photo, style), self.features(photo)
+        style = state.get("style", next(iter(self.painters)))
+        if style not in self.painters:
+            raise ValueError(f"style must be one of {list(self.painters)}, got {style!r}")
+        painter = self.painters[style]
+        t, c = self.features(photo, style, painted=True), self.features(photo, style)
         alpha = float(state.get("alpha", 1.0))
-        return self.painter.decode(self.painter.mix(c, t, alpha), style, alpha)[0]
+        return painter.decode(painter.mix(c, t, alpha), style, alpha)[0]
 
     def render(self, state: Mapping) -> bytes:
         """State -> JPEG bytes. Pure: the same state always gives the same bytes."""
         return to_jpeg_bytes(self.painted(state), scale=self.scale)
+
+
+def _painters_by_style(painter) -> dict:
+    """style -> painter, from one painter or a mapping style -> painter; each checked."""
+    pairs = painter.items() if isinstance(painter, Mapping) else None
+    if pairs is None:
+        pairs = [(name, painter) for name in getattr(painter, "styles", ())] or [(None, painter)]
+    out = {}
+    for style, one in pairs:
+        if not all(hasattr(one, n) for n in ("encode", "transform", "decode", "styles")):
+            raise TypeError(
+                f"PainterExplorer needs the feed-forward painter (zoo.load('painter')) or a dict "
+                f"style -> painter, got {type(one).__name__}; for an AdaIN stylizer use "
+                "StyleExplorer"
+            )
+        if style not in one.styles:
+            raise ValueError(
+                f"the painter given for {style!r} paints only {list(one.styles)}; pair each "
+                "style with a painter that knows it"
+            )
+        out[style] = one.eval()
+    return out
 
 
 class StyleMixer(Explorer):
