@@ -10,10 +10,13 @@ nbval executes every cell; the hooks here then check what the cell showed and ho
   ``runs/cell_times_{full,fast}.json`` (git-ignored), which ``benchmarks/cell_times.py`` reads.
 
 Thresholds: issue 22 asks for progress on every cell over 10 s. Wall time on the shared 2-core CPU
-moves by a third or more with the load (another notebook or test run beside this one), so a cell
-measured at 8 s alone can take 12 s under load. The run therefore *fails* only above
-``FAIL_S`` = 15 s (a cell at 10 s would need 50 % extra load to cross it) and *reports* 10-15 s
-cells in the summary, marked, so they are seen without making the run flaky.
+moves with the load: with other runs beside it (load 5-6 measured here) a cell takes two to three
+times as long. Two things keep the check from being flaky. (1) It judges a cell by its *work*,
+``min(wall time, the kernel's CPU time)``: under contention the CPU time is about what the cell
+takes alone (single-threaded), and with several threads the wall time is the smaller one; a cell
+that waits (sleep, I/O) has little CPU time, so its wall time is not held against it. (2) It
+*fails* only above ``FAIL_S`` = 15 s of work with no progress, and *reports* every cell over 10 s of
+wall time in the summary, so borderline cells are seen without failing the run.
 ``GANCOURSE_PROGRESS_CHECK=report`` records and reports without failing (to survey every offender
 in one run).
 """
@@ -85,17 +88,39 @@ def progress_kind(outputs) -> str | None:
     return kind
 
 
+def _kernel_cpu_seconds(item) -> float | None:
+    """User + system CPU time of the kernel process running ``item`` (all its threads), or None."""
+    km = getattr(getattr(getattr(item, "parent", None), "kernel", None), "km", None)
+    pid = getattr(getattr(getattr(km, "provisioner", None), "process", None), "pid", None)
+    if pid is None:
+        return None
+    try:
+        import psutil  # an ipykernel dependency
+
+        times = psutil.Process(pid).cpu_times()
+    except Exception:  # no psutil, or the kernel is gone: wall time only
+        return None
+    return times.user + times.system
+
+
+def cell_work(wall: float, cpu: float | None) -> float:
+    """Seconds a cell would take on an idle machine: ``min(wall, cpu)`` (see the module doc)."""
+    return wall if cpu is None else min(wall, cpu)
+
+
 def _full_mode() -> bool:
     fast = os.environ.get("GANCOURSE_FAST", "").strip().lower()
     return fast not in {"1", "true", "yes", "on"}  # as gancourse.runtime.is_fast reads it
 
 
 def slow_cell_error(name: str, seconds: float, kind: str | None, full: bool) -> str | None:
-    """The failure message for a cell that ran too long without progress, else ``None``."""
+    """The failure message for a cell whose work (``cell_work``) took too long without progress,
+    else ``None``."""
     if not full or seconds <= FAIL_S or kind is not None:
         return None
     return (
-        f"{name} ran {seconds:.1f} s in full mode with no progress shown (limit {FAIL_S:.0f} s): "
+        f"{name} worked {seconds:.1f} s (min of wall and kernel CPU time) in full mode with no "
+        f"progress shown (limit {FAIL_S:.0f} s): "
         "wrap its loop in tqdm.auto (or pass progress=True to the gancourse call that loops), "
         "or show a live widget, so the learner sees it moving."
     )
@@ -103,11 +128,13 @@ def slow_cell_error(name: str, seconds: float, kind: str | None, full: bool) -> 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
-    start = time.perf_counter()
-    outcome = yield
-    seconds = time.perf_counter() - start
     if not hasattr(item, "cell_num"):  # not an nbval cell
+        yield
         return
+    cpu_start, start = _kernel_cpu_seconds(item), time.perf_counter()
+    outcome = yield
+    seconds, cpu_end = time.perf_counter() - start, _kernel_cpu_seconds(item)
+    cpu = cpu_end - cpu_start if cpu_start is not None and cpu_end is not None else None
     outputs = getattr(item, "test_outputs", None)  # set by nbval for every executed cell
     source = getattr(getattr(item, "cell", None), "source", "")
     kind = progress_kind(outputs)
@@ -119,7 +146,8 @@ def pytest_runtest_call(item):
             "notebook": notebook,
             "cell": int(item.cell_num),  # nbval's "Cell N": N counts code cells only
             "index": _cell_index(item),  # the cell's position among all cells (nbformat's)
-            "seconds": round(seconds, 2),
+            "seconds": round(seconds, 2),  # wall time
+            "cpu": round(cpu, 2) if cpu is not None else None,  # the kernel's CPU time
             "progress": kind,
             "passed": outcome.excinfo is None,
             "load": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
@@ -135,7 +163,7 @@ def pytest_runtest_call(item):
             )
         )
         return
-    error = slow_cell_error(item.name, seconds, kind, full)
+    error = slow_cell_error(item.name, cell_work(seconds, cpu), kind, full)
     if error and os.environ.get("GANCOURSE_PROGRESS_CHECK", "").lower() != "report":
         outcome.force_exception(AssertionError(error))
 
@@ -187,12 +215,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     tr = terminalreporter
     tr.section(f"cells over {SLOW_S:.0f} s ({mode} mode)")
     for row in slow:
-        mark = ""
+        mark, cpu = "", row["cpu"]
         if not row["progress"]:
-            over = row["seconds"] > FAIL_S
-            mark = "  <- NO PROGRESS" + ("" if over else f" (under the {FAIL_S:.0f} s limit)")
+            over = cell_work(row["seconds"], cpu) > FAIL_S
+            mark = "  <- NO PROGRESS" + ("" if over else f" (work under the {FAIL_S:.0f} s limit)")
         tr.write_line(
-            f"{row['notebook']} Cell {row['cell']} (index {row['index']}): {row['seconds']:.1f} s, "
+            f"{row['notebook']} Cell {row['cell']} (index {row['index']}): {row['seconds']:.1f} s"
+            f"{f' (CPU {cpu:.1f} s)' if cpu is not None else ''}, "
             f"progress {'yes (' + row['progress'] + ')' if row['progress'] else 'no'}{mark}"
         )
     if not slow:

@@ -10,7 +10,8 @@ prints, for each notebook: the sum of its cell times (the kernel's start-up excl
 budget (DESIGN.md: full mode <= 5 min per lesson on a 2-core CPU, FAST <= 60 s), the learner's
 estimated time the lesson states in its first cell, the number of cells, and every cell over
 ``--slow`` seconds with whether it showed progress (a tqdm bar or a live widget). It also names the
-load and thread count the run was recorded under: times on a shared machine move with the load.
+load and thread count the run was recorded under: wall times on a shared machine move with the
+load; the kernel's CPU time (single-threaded runs) is what the lesson costs on an idle machine.
 
 Exit status 1 when a lesson is over its budget or a cell over the conftest's failure limit
 (15 s) showed no progress, so the script can gate a release; 2 when there is nothing to read.
@@ -26,7 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_S = {"fast": 60.0, "full": 300.0}
-FAIL_S = 15.0  # conftest.FAIL_S: a cell over this with no progress fails the full-mode run
+FAIL_S = 15.0  # conftest.FAIL_S: a cell whose work, min(wall, CPU), is over this with no progress
+# fails the full-mode run
 ESTIMATE = re.compile(r"Estimated time:\**\s*(\d+)\s*minutes")
 
 
@@ -45,9 +47,9 @@ def report(data: dict, mode: str, slow: float, only: str | None = None) -> tuple
     """Lines of the report and how many problems (over budget, slow cells without progress)."""
     budget = BUDGET_S[mode]
     lines = [
-        f"| notebook | {mode} s (budget {budget:.0f}) | stated | cells | cells > {slow:.0f} s "
-        "| recorded (load, threads) |",
-        "| --- | --- | --- | --- | --- | --- |",
+        f"| notebook | {mode} s (budget {budget:.0f}) | kernel CPU s | stated | cells "
+        f"| cells > {slow:.0f} s | recorded (load, threads) |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     slow_lines, problems, grand = [], 0, 0.0
     for name, entry in data.get("notebooks", {}).items():
@@ -55,6 +57,8 @@ def report(data: dict, mode: str, slow: float, only: str | None = None) -> tuple
             continue
         cells = entry.get("cells", [])
         total = sum(c["seconds"] for c in cells)
+        cpus = [c.get("cpu") for c in cells]
+        cpu = f"{sum(cpus):.0f}" if cpus and None not in cpus else "-"
         grand += total
         over = total > budget
         problems += over
@@ -64,24 +68,27 @@ def report(data: dict, mode: str, slow: float, only: str | None = None) -> tuple
         note = f" ({failed} failed)" if failed else ""
         load = entry.get("load_mean", entry.get("load_1min_at_end", "?"))
         lines.append(
-            f"| {name} | {total:.0f}{' OVER' if over else ''}{note} | "
+            f"| {name} | {total:.0f}{' OVER' if over else ''}{note} | {cpu} | "
             f"{f'{minutes} min' if minutes else '-'} | {len(cells)} | {len(slow_cells)} | "
             f"{entry.get('when', '?')} (load {load}, "
             f"threads {entry.get('threads') or 'default'}) |"
         )
         for c in slow_cells:
-            bad = not c.get("progress") and c["seconds"] > FAIL_S
+            work = min(c["seconds"], c["cpu"]) if c.get("cpu") is not None else c["seconds"]
+            bad = not c.get("progress") and work > FAIL_S
             problems += bad and mode == "full"
             shown = f"yes ({c['progress']})" if c.get("progress") else "no"
+            shown += " <- fix" if bad else ""
+            cpu_s = c["cpu"] if c.get("cpu") is not None else "-"
             slow_lines.append(
                 f"| {name} | {c.get('index', '?')} (Cell {c['cell']}) | {c['seconds']:.1f} | "
-                f"{shown}{' <- fix' if bad else ''} |"
+                f"{cpu_s} | {shown} |"
             )
     lines.append(f"\nAll notebooks together: {grand:.0f} s ({grand / 60:.1f} min).")
     lines.append(f"\nCells over {slow:.0f} s:\n")
-    lines.append("| notebook | cell index (nbval's code-cell number) | seconds | progress |")
-    lines.append("| --- | --- | --- | --- |")
-    lines.extend(slow_lines or ["| (none) | | | |"])
+    lines.append("| notebook | cell index (nbval's Cell N) | wall s | kernel CPU s | progress |")
+    lines.append("| --- | --- | --- | --- | --- |")
+    lines.extend(slow_lines or ["| (none) | | | | |"])
     return lines, problems
 
 

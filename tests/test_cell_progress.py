@@ -82,6 +82,12 @@ def test_the_failure_rule():
     assert cp.slow_cell_error("nb::Cell 3", limit - 1, None, full=True) is None
 
 
+def test_work_is_the_smaller_of_wall_and_cpu_time():
+    assert cp.cell_work(30.0, 11.0) == 11.0  # contended: 30 s of wall for 11 s of CPU
+    assert cp.cell_work(20.0, 38.0) == 20.0  # two threads: more CPU than wall
+    assert cp.cell_work(20.0, None) == 20.0  # CPU time unknown: the wall time
+
+
 def test_write_times_replaces_only_the_notebooks_run_again(tmp_path):
     path = tmp_path / "runs" / "times.json"
     meta = {"when": "t"}
@@ -108,12 +114,18 @@ def test_the_benchmark_totals_lessons_and_flags_slow_cells_without_progress():
     data = {"notebooks": {"lessons/04_training_a_dcgan.ipynb": {"cells": cells, "load_mean": 2}}}
     lines, problems = bench.report(data, "full", slow=10)
     text = "\n".join(lines)
-    assert "| lessons/04_training_a_dcgan.ipynb | 55 | 75 min | 3 | 2 |" in text  # stated time read
-    assert "| 13 (Cell 5) | 40.0 | yes (tqdm) |" in text and "(Cell 9) | 12.0 | no |" in text
+    stated = "| lessons/04_training_a_dcgan.ipynb | 55 | - | 75 min | 3 | 2 |"  # the lesson's time
+    assert stated in text
+    assert (
+        "| 13 (Cell 5) | 40.0 | - | yes (tqdm) |" in text and "(Cell 9) | 12.0 | - | no |" in text
+    )
     assert problems == 0
+    cells.append({"cell": 10, "seconds": 30.0, "cpu": 9.0, "progress": None})  # 9 s of work
+    lines, problems = bench.report(data, "full", slow=10)
+    assert problems == 0 and "| 30.0 | 9.0 | no |" in "\n".join(lines)
     cells.append({"cell": 11, "seconds": 300.0, "progress": None})  # over budget, no progress
     lines, problems = bench.report(data, "full", slow=10)
-    assert problems == 2 and "355 OVER" in "\n".join(lines) and "<- fix" in "\n".join(lines)
+    assert problems == 2 and "385 OVER" in "\n".join(lines) and "<- fix" in "\n".join(lines)
 
 
 def _run_planted(tmp_path: Path, fast: bool) -> tuple[subprocess.CompletedProcess, dict]:
@@ -125,8 +137,11 @@ def _run_planted(tmp_path: Path, fast: bool) -> tuple[subprocess.CompletedProces
     }
     cells = [
         "import time\nfrom tqdm.auto import tqdm",
-        "time.sleep(2.5)\nprint('done')",  # slow, no progress
-        "for _ in tqdm(range(5), mininterval=0.1):\n    time.sleep(0.5)",  # slow, a tqdm bar
+        "def busy(s):\n    t = time.process_time()\n    while time.process_time() - t < s:\n"
+        "        pass",
+        "busy(2.5)\nprint('done')",  # works 2.5 s, no progress: fails
+        "for _ in tqdm(range(5), mininterval=0.1):\n    busy(0.5)",  # works 2.5 s, a tqdm bar
+        "time.sleep(2.5)",  # waits 2.5 s: little work, so it passes
         "print('quick')",
     ]
     nb.cells = [nbformat.v4.new_markdown_cell("# planted")]
@@ -161,17 +176,18 @@ def _run_planted(tmp_path: Path, fast: bool) -> tuple[subprocess.CompletedProces
 
 def test_a_slow_cell_without_progress_fails_in_full_mode_only(tmp_path):
     result, cells = _run_planted(tmp_path, fast=False)
-    assert "1 failed, 3 passed" in result.stdout, result.stdout[-2000:]
-    assert "Cell 1 ran" in result.stdout and "no progress shown" in result.stdout
-    assert cells[1]["progress"] is None and cells[1]["seconds"] > 2
-    assert cells[2]["progress"] == "tqdm" and cells[2]["seconds"] > 2  # tqdm.auto's widget
+    assert "1 failed, 5 passed" in result.stdout, result.stdout[-2000:]
+    assert "Cell 2 worked" in result.stdout and "no progress shown" in result.stdout
+    assert cells[2]["progress"] is None and cells[2]["cpu"] > 2 and cells[2]["seconds"] > 2
+    assert cells[3]["progress"] == "tqdm" and cells[3]["seconds"] > 2  # tqdm.auto's widget
+    assert cells[4]["progress"] is None and cells[4]["seconds"] > 2 and cells[4]["cpu"] < 1
     assert "cells over 10 s (full mode)" in result.stdout
     assert all(c["load"] >= 0 for c in cells.values())
-    assert [c["index"] for c in cells.values()] == [1, 2, 3, 4]  # the markdown cell counts
+    assert [c["index"] for c in cells.values()] == [1, 2, 3, 4, 5, 6]  # the markdown counts
 
     result, cells = _run_planted(tmp_path, fast=True)
-    assert "4 passed" in result.stdout, result.stdout[-2000:]
-    assert cells[1]["seconds"] > 2
+    assert "6 passed" in result.stdout, result.stdout[-2000:]
+    assert cells[2]["seconds"] > 2
 
 
 # ------------------------------------------------- the package loops the long lesson cells call
