@@ -63,7 +63,8 @@ test: $(STAMP) chromium
 	GANCOURSE_FAST=1 $(PY) -m pytest -p no:cacheprovider --nbval-lax exercises/source $(PYTEST_ARGS)
 
 # Every lesson and exercise solution with full settings (no GANCOURSE_FAST), as a learner runs
-# them: about 20 minutes on a 2-core CPU. CI runs it after `make test` (.ci/run).
+# them: about 13 minutes on a 2-core CPU. CI runs it after `make test` (.ci/run). A cell working
+# over 15 s without a progress bar fails (conftest.py).
 test-full: $(STAMP)
 	env -u GANCOURSE_FAST $(PY) -m pytest -p no:cacheprovider --nbval-lax lessons exercises/source $(PYTEST_ARGS)
 
