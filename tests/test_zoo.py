@@ -342,6 +342,7 @@ TINY = {
 }
 TINY["style_judge"] = ("4", "1")  # its eval samples are paint seeds per test photo and style
 TINY["painter"] = ("2", "1")  # its eval sample is one paint seed per test photo
+TINY["painter_woodblock"] = ("2", "1")
 
 
 def test_every_registered_model_has_a_recipe_and_a_measure():
@@ -542,3 +543,16 @@ def test_one_malformed_card_does_not_break_the_list(tiny_zoo, capsys):
     assert "tiny" in out and "unreadable" in out
     with pytest.raises(zoo.CorruptCheckpointError, match="not valid JSON.*zoo train tiny"):
         zoo.card("tiny")
+
+
+def test_each_style_has_one_painter_and_a_one_style_painter_wins_over_the_joint_one():
+    for name in ("brush", "stained_glass", "pointillism", "hatching"):
+        assert zoo.painter_for(name) == "painter"  # no one-style painter: the five-style one
+    assert zoo.painter_for("woodblock") == "painter_woodblock"
+    assert zoo.entry("painter_woodblock").config["styles"] == ["woodblock"]
+    with pytest.raises(ValueError, match="style must be one of"):
+        zoo.painter_for("cubism")
+    painters = zoo.load_painters(device="cpu")
+    assert list(painters) == list(zoo.entry("painter").config["styles"])
+    assert painters["stained_glass"] is painters["hatching"]  # loaded once
+    assert all(style in model.styles for style, model in painters.items())

@@ -63,7 +63,9 @@ __all__ = [
     "entry",
     "list_models",
     "load",
+    "load_painters",
     "names",
+    "painter_for",
     "read_file",
     "sha256_of",
     "write_card",
@@ -191,3 +193,25 @@ def list_models(weights_dir: str | Path | None = None) -> list[dict]:
                 row["metrics"] = {"card": f"unreadable ({str(error).split(' (')[0]})"}
         rows.append(row)
     return rows
+
+
+def painter_for(style: str) -> str:
+    """The zoo painter lesson 08 uses for ``style``: the one-style painter ``painter_STYLE`` where
+    the registry has one, else the five-style ``painter`` (one network, a CIN per style)."""
+    styles = entry("painter").config["styles"]
+    if style not in styles:
+        raise ValueError(f"style must be one of {styles}, got {style!r}")
+    return f"painter_{style}" if f"painter_{style}" in REGISTRY else "painter"
+
+
+def load_painters(device: str | torch.device | None = None) -> dict[str, nn.Module]:
+    """style -> the painter that paints it (:func:`painter_for`), each model loaded once; for
+    ``widgets.PainterExplorer`` and lesson 08."""
+    loaded = {}
+    out = {}
+    for style in entry("painter").config["styles"]:
+        name = painter_for(style)
+        if name not in loaded:
+            loaded[name] = load(name, device=device)
+        out[style] = loaded[name]
+    return out

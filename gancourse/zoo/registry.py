@@ -208,32 +208,6 @@ REGISTRY: dict[str, ZooEntry] = {
             dataset="paintings",
         ),
         ZooEntry(
-            name="painter_brush",
-            architecture="gancourse.models.painter:Painter",
-            config={"styles": ["brush"], "width": 16, "blocks": 5, "canvas": 8, "fine_canvas": 4},
-            sha256="",
-            summary="feed-forward painter for brush alone: the same network as "
-            "`painter`, all its capacity on one style (lesson 08)",
-            kind="painter",
-            dataset="paintings",
-        ),
-        ZooEntry(
-            name="painter_pointillism",
-            architecture="gancourse.models.painter:Painter",
-            config={
-                "styles": ["pointillism"],
-                "width": 16,
-                "blocks": 5,
-                "canvas": 8,
-                "fine_canvas": 4,
-            },
-            sha256="",
-            summary="feed-forward painter for pointillism alone: the same network as "
-            "`painter`, all its capacity on one style (lesson 08)",
-            kind="painter",
-            dataset="paintings",
-        ),
-        ZooEntry(
             name="painter_woodblock",
             architecture="gancourse.models.painter:Painter",
             config={
@@ -243,7 +217,7 @@ REGISTRY: dict[str, ZooEntry] = {
                 "canvas": 8,
                 "fine_canvas": 4,
             },
-            sha256="",
+            sha256="7889039d807508d8709a0b3b9dbe25fb955119c8403072a58dd77a74f3fafcac",
             summary="feed-forward painter for woodblock alone: the same network as "
             "`painter`, all its capacity on one style (lesson 08)",
             kind="painter",
