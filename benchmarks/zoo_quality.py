@@ -106,7 +106,10 @@ def painter_verdict(name: str, styles, measured: dict) -> bool:
         if zoo.painter_for(style) != name:
             print(f"   {style}: lesson 08 paints it with {zoo.painter_for(style)} (not held here)")
             continue
-        for key, bar in (("judged", THRESHOLDS["judged_min"]), ("structure", 0.50)):
+        for key, bar in (
+            ("judged", THRESHOLDS["judged_min"]),
+            ("structure", THRESHOLDS["structure_min"]),
+        ):
             value = measured[f"{key}_{style}"]
             if value < bar:
                 print(f"   FAIL: {key}_{style} = {value:.4f} < {bar}")

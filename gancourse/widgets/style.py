@@ -231,25 +231,29 @@ class PainterExplorer(Explorer):
 
 
 def _painters_by_style(painter) -> dict:
-    """style -> painter, from one painter or a mapping style -> painter; each checked."""
-    pairs = painter.items() if isinstance(painter, Mapping) else None
-    if pairs is None:
-        pairs = [(name, painter) for name in getattr(painter, "styles", ())] or [(None, painter)]
-    out = {}
-    for style, one in pairs:
-        if not all(hasattr(one, n) for n in ("encode", "transform", "decode", "styles")):
-            raise TypeError(
-                f"PainterExplorer needs the feed-forward painter (zoo.load('painter')) or a dict "
-                f"style -> painter, got {type(one).__name__}; for an AdaIN stylizer use "
-                "StyleExplorer"
-            )
+    """style -> painter, from one painter (all its styles) or a mapping style -> painter."""
+    if not isinstance(painter, Mapping):
+        _check_painter(painter)
+        painter = {name: painter for name in painter.styles}
+    if not painter:
+        raise ValueError("PainterExplorer needs at least one style: got an empty mapping")
+    for style, one in painter.items():
+        _check_painter(one)
         if style not in one.styles:
             raise ValueError(
                 f"the painter given for {style!r} paints only {list(one.styles)}; pair each "
                 "style with a painter that knows it"
             )
-        out[style] = one.eval()
-    return out
+    return {style: one.eval() for style, one in painter.items()}
+
+
+def _check_painter(painter) -> None:
+    if not all(hasattr(painter, n) for n in ("encode", "transform", "decode", "styles")):
+        raise TypeError(
+            f"PainterExplorer needs the feed-forward painter (zoo.load('painter')) or a dict "
+            f"style -> painter, got {type(painter).__name__}; for an AdaIN stylizer use "
+            "StyleExplorer"
+        )
 
 
 class StyleMixer(Explorer):
