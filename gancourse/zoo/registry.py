@@ -75,6 +75,20 @@ def _pix2pix_woodblock(name: str, sha256: str, loss: str) -> ZooEntry:
     )
 
 
+def _one_style_painter(style: str, sha256: str) -> ZooEntry:
+    """A painter for one style: the network of ``painter``, all its capacity on that style."""
+    return ZooEntry(
+        name=f"painter_{style}",
+        architecture="gancourse.models.painter:Painter",
+        config={"styles": [style], "width": 16, "blocks": 5, "canvas": 8, "fine_canvas": 4},
+        sha256=sha256,
+        summary=f"feed-forward painter for {style} alone: the same network as `painter`, all its "
+        "capacity on one style, sharpened by a PatchGAN critic (lesson 08)",
+        kind="painter",
+        dataset="paintings",
+    )
+
+
 # After retraining a model on purpose, put the new sha256 (printed by
 # `python -m gancourse.zoo train NAME`) here: the hash is pinned in code, so a swapped or damaged
 # file is caught even when its card was edited along with it.
@@ -207,21 +221,10 @@ REGISTRY: dict[str, ZooEntry] = {
             kind="painter",
             dataset="paintings",
         ),
-        ZooEntry(
-            name="painter_woodblock",
-            architecture="gancourse.models.painter:Painter",
-            config={
-                "styles": ["woodblock"],
-                "width": 16,
-                "blocks": 5,
-                "canvas": 8,
-                "fine_canvas": 4,
-            },
-            sha256="7889039d807508d8709a0b3b9dbe25fb955119c8403072a58dd77a74f3fafcac",
-            summary="feed-forward painter for woodblock alone: the same network as "
-            "`painter`, all its capacity on one style (lesson 08)",
-            kind="painter",
-            dataset="paintings",
+        _one_style_painter("brush", ""),
+        _one_style_painter("pointillism", ""),
+        _one_style_painter(
+            "woodblock", "7889039d807508d8709a0b3b9dbe25fb955119c8403072a58dd77a74f3fafcac"
         ),
     ]
 }

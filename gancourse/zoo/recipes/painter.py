@@ -43,7 +43,8 @@ import torch.nn.functional as F
 
 from gancourse.data import pools, styles
 from gancourse.data.transforms import from_uint8, to_uint8
-from gancourse.zoo.recipes.common import Recipe, Run, trained
+from gancourse.models import pix2pix
+from gancourse.zoo.recipes.common import Recipe, Run, cosine_lr, trained
 
 
 def painter_pairs(run: Run) -> torch.Tensor:
@@ -87,13 +88,16 @@ def train_painter(run: Run):
         )
         return from_uint8(photo), from_uint8(target), k, torch.stack([y, x], 1) // 4
 
-    def loss(state, batch):
-        photo, target, k, at = (t.to(run.device) for t in batch)
+    def painting(photo, k, at):
+        """(painting at alpha = 1, reconstruction at alpha = 0) of a batch of crops."""
         c = painter.encode(photo)
         at = at.tolist()
-        out = painter.decode(painter.transform(c, k, at=at), k, at=at)
-        rec = F.l1_loss(painter.decode(c), photo)
-        return F.l1_loss(out, target) + s["w_rec"] * rec
+        return painter.decode(painter.transform(c, k, at=at), k, at=at), painter.decode(c)
+
+    def loss(state, batch):
+        photo, target, k, at = (t.to(run.device) for t in batch)
+        out, rec = painting(photo, k, at)
+        return F.l1_loss(out, target) + s["w_rec"] * F.l1_loss(rec, photo)
 
     opt = torch.optim.Adam(painter.parameters(), lr=s["lr"], betas=tuple(s["betas"]))
     kwargs = {}
@@ -103,8 +107,55 @@ def train_painter(run: Run):
         if path.exists():
             kwargs["resume"] = path
             run.log(f"resuming from {path}")
-    state = run.fit_supervised(painter, batches, opt, loss, log_every=250, **kwargs)
-    return painter.eval(), trained(state, train_images=n)
+    if not s.get("w_adv"):
+        state = run.fit_supervised(painter, batches, opt, loss, log_every=250, **kwargs)
+        return painter.eval(), trained(state, train_images=n)
+
+    # with a critic: pix2pix's conditional PatchGAN on (photo crop, painting crop)
+    D = pix2pix.PatchDiscriminator(s["d_width"]).to(run.device)
+    opt_d = torch.optim.Adam(D.parameters(), lr=s["lr_d"], betas=tuple(s["betas_d"]))
+
+    def step(state, batch):
+        photo, target, k, at = (t.to(run.device) for t in batch)
+        out, rec = painting(photo, k, at)
+        l1 = F.l1_loss(out, target)
+        g_loss = l1 + s["w_rec"] * F.l1_loss(rec, photo)
+        if state.step < s["adv_from"]:  # first phase: L1 alone; the critic is only watched
+            with torch.no_grad():
+                d_loss = pix2pix.discriminator_loss(D(photo, target), D(photo, out))
+                adv = F.softplus(-D(photo, out)).mean()  # BCE(D(x, G(x)), 1)
+        else:  # second phase: D learns to tell the paintings from G's, G learns to fool it
+            d_loss = pix2pix.discriminator_loss(D(photo, target), D(photo, out.detach()))
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+            D.requires_grad_(False)
+            adv = F.softplus(-D(photo, out)).mean()
+            g_loss = g_loss + s["w_adv"] * adv
+        opt.zero_grad(set_to_none=True)
+        g_loss.backward()
+        opt.step()
+        D.requires_grad_(True)
+        return {
+            "loss": g_loss.detach(),
+            "l1": l1.detach(),
+            "adv": adv.detach(),
+            "d_loss": d_loss.detach(),
+        }
+
+    state = run.fit(
+        painter,
+        D,
+        batches,
+        step=step,
+        opt_g=opt,
+        opt_d=opt_d,
+        ema=None,
+        lr_schedule=cosine_lr,
+        log_every=250,
+        **kwargs,
+    )
+    return painter.eval(), trained(state, train_images=n, discriminator=D.config)
 
 
 _DATA = (
@@ -131,7 +182,12 @@ def _one_style(style: str) -> Recipe:
             "w_rec": 1.0,
             "lr": 2e-3,
             "betas": [0.9, 0.99],
-            "lr_schedule": "cosine_lr: 50-step warm-up, cosine decay to 5%",
+            "lr_schedule": "cosine_lr: 50-step warm-up, cosine decay to 5% (G and D)",
+            "w_adv": 0.03,
+            "adv_from": 1000,
+            "d_width": 32,
+            "lr_d": 4e-4,
+            "betas_d": [0.5, 0.999],
             "checkpoint_every": 250,
         },
     )
@@ -157,5 +213,7 @@ RECIPES = {
             "checkpoint_every": 250,
         },
     ),
+    "painter_brush": _one_style("brush"),
+    "painter_pointillism": _one_style("pointillism"),
     "painter_woodblock": _one_style("woodblock"),
 }
