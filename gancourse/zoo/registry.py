@@ -221,10 +221,14 @@ REGISTRY: dict[str, ZooEntry] = {
             kind="painter",
             dataset="paintings",
         ),
-        _one_style_painter("brush", ""),
-        _one_style_painter("pointillism", ""),
         _one_style_painter(
-            "woodblock", "7889039d807508d8709a0b3b9dbe25fb955119c8403072a58dd77a74f3fafcac"
+            "brush", "7fd63c8106f71b6ab3c07828a4f5f5ff19896f2bdf6638ac65e3ca48c26bb14f"
+        ),
+        _one_style_painter(
+            "pointillism", "5423caf812c678aa8f86c42d5e22f63f5efebb6d9f6d6a2fadeefe6dcfe4cf53"
+        ),
+        _one_style_painter(
+            "woodblock", "f2acd798f77a06fa49d78732fdb8865917e3141de3903aed71835e021848dced"
         ),
     ]
 }
