@@ -318,6 +318,28 @@ def test_cyclegan_generator_loss_terms_add_up():
     assert set(out) >= {"g_loss", "d_loss", "cycle", "identity"}
 
 
+def test_cyclegan_noise_goes_into_the_round_trip_only():
+    """With noise sigma the cycle term is |F(G(a) + sigma n) - a|: the same noise drawn by hand
+    gives the same term; the adversarial term (of G(a) itself) does not change."""
+    torch.manual_seed(0)
+    model = cyclegan.CycleGAN(width=8, depth=2)
+    D_a, D_b = cyclegan.make_discriminators(8)
+    a, b = torch.rand(2, 3, 16, 16) * 2 - 1, torch.rand(2, 3, 16, 16) * 2 - 1
+    _, clean, _ = cyclegan.generator_loss(model, D_a, D_b, a, b, 3.0, 0.0)
+    torch.manual_seed(1)
+    _, noisy, (fake_b, fake_a) = cyclegan.generator_loss(model, D_a, D_b, a, b, 3.0, 0.0, 0.5)
+    torch.manual_seed(1)
+    n_b, n_a = torch.randn_like(fake_b), torch.randn_like(fake_a)
+    by_hand = F.l1_loss(model.G_ba(fake_b + 0.5 * n_b), a) + F.l1_loss(
+        model.G_ab(fake_a + 0.5 * n_a), b
+    )
+    assert noisy["cycle"] == pytest.approx(by_hand.item(), rel=1e-5)
+    assert noisy["cycle"] != pytest.approx(clean["cycle"], rel=1e-3)
+    assert noisy["adv"] == pytest.approx(clean["adv"], rel=1e-6)
+    with pytest.raises(ValueError, match="standard deviation"):
+        cyclegan.generator_loss(model, D_a, D_b, a, b, noise=-0.1)
+
+
 # ---- widgets: pure render callbacks --------------------------------------------------------------
 
 

@@ -596,3 +596,26 @@ def test_each_style_has_one_painter_and_a_one_style_painter_wins_over_the_joint_
     assert list(painters) == list(zoo.entry("painter").config["styles"])
     assert painters["stained_glass"] is painters["hatching"]  # loaded once
     assert all(style in model.styles for style, model in painters.items())
+
+
+def test_cyclegan_recipe_checkpoints_both_critics_and_resumes(tmp_path):
+    """The CycleGAN recipe writes its generators and both critics; the same run again goes on."""
+    from safetensors.torch import load_file
+
+    from gancourse.zoo.recipes.common import Run
+
+    recipe = RECIPES["cyclegan_woodblock"]
+
+    def run(steps):
+        r = Run(zoo.entry("cyclegan_woodblock"), recipe, steps, 2, 8, torch.device("cpu"), print)
+        r.out = tmp_path
+        return recipe.fn(r)
+
+    run(2)
+    ckpt = tmp_path / "cyclegan_checkpoint.safetensors"
+    before = {k: v for k, v in load_file(ckpt).items() if k.startswith("D/")}
+    assert any(k.startswith("D/0.") for k in before) and any(k.startswith("D/1.") for k in before)
+    _, notes = run(4)
+    after = load_file(ckpt)
+    assert notes["steps_done"] == 4
+    assert any(not torch.equal(before[k], after[k]) for k in before), "the critics did not learn"

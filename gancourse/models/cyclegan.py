@@ -5,12 +5,18 @@ judge each domain alone. Without pairs nothing says *which* painting a photo sho
 **cycle-consistency** loss asks that translating there and back returns the input, so the content
 must survive the trip::
 
-    L_cyc = |F(G(a)) - a|_1 + |G(F(b)) - b|_1
+    L_cyc = |F(G(a) + sigma n) - a|_1 + |G(F(b) + sigma n') - b|_1,   n, n' ~ N(0, I)
     L_id  = |G(b) - b|_1 + |F(a) - a|_1           (identity: a painting is already a painting)
     L_G   = LS(D_B(G(a)), 1) + LS(D_A(F(b)), 1) + lambda_cyc L_cyc + lambda_id L_id
     L_D   = LS(D_B(b), 1) + LS(D_B(G(a)), 0)  (and the same for D_A),   LS(p, t) = mean (p - t)^2
 
 (least-squares GAN losses as in the paper; lambda_cyc = 10, lambda_id = 0.5 lambda_cyc.)
+
+The noise ``sigma`` (0 in the paper) is against **steganography** (Chu et al., 2017, "CycleGAN,
+a Master of Steganography"): with a clean round trip, G can hide the photo's detail in a faint,
+high-frequency pattern that F reads back, so the cycle loss is met while G's output looks like
+neither domain. Noise of std ``sigma`` on the translated image drowns such a pattern; then the
+content has to survive in what is visible.
 The generators are small U-Nets (:class:`gancourse.models.pix2pix.UNetGenerator`).
 """
 
@@ -67,11 +73,19 @@ def generator_loss(
     b: torch.Tensor,
     lambda_cyc: float = 10.0,
     lambda_id: float = 5.0,
+    noise: float = 0.0,
 ) -> tuple[torch.Tensor, dict, tuple]:
-    """Total generator loss (see module docstring); returns (loss, terms, (fake_b, fake_a))."""
+    """Total generator loss (see module docstring); returns (loss, terms, (fake_b, fake_a)).
+
+    ``noise``: the std ``sigma`` of the Gaussian noise added to G(a) and F(b) before the round
+    trip's second half (0: the paper's loss)."""
+    if noise < 0:
+        raise ValueError(f"noise is a standard deviation, >= 0; got {noise}")
     fake_b, fake_a = model.G_ab(a), model.G_ba(b)
     adv = ls_loss(D_b(fake_b), 1.0) + ls_loss(D_a(fake_a), 1.0)
-    cyc = cycle_loss(a, model.G_ba(fake_b)) + cycle_loss(b, model.G_ab(fake_a))
+    noisy_b = fake_b + noise * torch.randn_like(fake_b) if noise else fake_b
+    noisy_a = fake_a + noise * torch.randn_like(fake_a) if noise else fake_a
+    cyc = cycle_loss(a, model.G_ba(noisy_b)) + cycle_loss(b, model.G_ab(noisy_a))
     idt = (
         identity_loss(b, model.G_ab(b)) + identity_loss(a, model.G_ba(a))
         if lambda_id
@@ -107,14 +121,17 @@ def train_step(
     b: torch.Tensor,
     lambda_cyc: float = 10.0,
     lambda_id: float = 5.0,
+    noise: float = 0.0,
 ) -> dict:
     """One CycleGAN step on unpaired batches a (photos) and b (paintings).
 
-    Updates the generators, then both Ds.
+    Updates the generators, then both Ds; ``noise`` as in :func:`generator_loss`.
     """
     for p in list(D_a.parameters()) + list(D_b.parameters()):
         p.requires_grad_(False)
-    g_loss, terms, (fake_b, fake_a) = generator_loss(model, D_a, D_b, a, b, lambda_cyc, lambda_id)
+    g_loss, terms, (fake_b, fake_a) = generator_loss(
+        model, D_a, D_b, a, b, lambda_cyc, lambda_id, noise
+    )
     opt_g.zero_grad(set_to_none=True)
     g_loss.backward()
     opt_g.step()

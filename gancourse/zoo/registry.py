@@ -189,8 +189,8 @@ REGISTRY: dict[str, ZooEntry] = {
             name="cyclegan_woodblock",
             architecture="gancourse.models.cyclegan:CycleGAN",
             config={"width": 32, "depth": 3},
-            sha256="b2a4cc146e5f9b7f2b577c0ed5220b705f0f6e961ea25136db1a3fbb50f92b6b",
-            summary="CycleGAN photo <-> 'woodblock' print (unpaired, cycle + identity losses) on "
+            sha256="a686a052d4e2cb9cf1786d0c8d775d29e1f44ed2a92a0b4192519dbf4bd87bbb",
+            summary="CycleGAN photo <-> 'woodblock' print (unpaired, cycle loss through noise) on "
             "64x64 crops",
             kind="translator",
             dataset="paintings",
