@@ -548,9 +548,14 @@ def test_one_malformed_card_does_not_break_the_list(tiny_zoo, capsys):
 
 
 def test_the_one_style_painters_differ_only_in_their_style():
+    from gancourse.zoo.recipes.painter import WOODBLOCK_CHANGES
+
     one_style = ["painter_brush", "painter_pointillism", "painter_woodblock"]
     recipes = [RECIPES[name] for name in one_style]
-    assert all(r.fn is recipes[0].fn and r.settings == recipes[0].settings for r in recipes)
+    shared = {**recipes[0].settings, **WOODBLOCK_CHANGES}  # woodblock's documented changes
+    assert recipes[1].settings == recipes[0].settings and recipes[2].settings == shared
+    assert set(WOODBLOCK_CHANGES) <= set(recipes[0].settings)  # a change, not a new setting
+    assert all(r.fn is recipes[0].fn for r in recipes)
     assert all(r.steps == recipes[0].steps and r.seed == recipes[0].seed for r in recipes)
     configs = [dict(zoo.entry(name).config) for name in one_style]
     assert [c.pop("styles") for c in configs] == [["brush"], ["pointillism"], ["woodblock"]]

@@ -228,7 +228,7 @@ REGISTRY: dict[str, ZooEntry] = {
             "pointillism", "5423caf812c678aa8f86c42d5e22f63f5efebb6d9f6d6a2fadeefe6dcfe4cf53"
         ),
         _one_style_painter(
-            "woodblock", "f2acd798f77a06fa49d78732fdb8865917e3141de3903aed71835e021848dced"
+            "woodblock", "bb342aa74505810fb8032b36628c889ab638cb6c7d33991422885aa7a699a936"
         ),
     ]
 }
