@@ -27,7 +27,9 @@ def _gp(D, real, fake, eps):
 
 def test_a_right_d_step_moves_the_samples_onto_the_ring():
     torch.set_num_threads(1)
-    run = train_ring(d_step, 300)
+    # 500 steps: at 300 the modes covered depended on the CPU's rounding (Intel 3+, AMD EPYC 1,
+    # 2026-12-06); at 500, seeds 0-3 on the AMD machine covered 6-8 modes
+    run = train_ring(d_step, 500)
     radius = run["fake"].norm(dim=1)
     assert run["fake"].shape == (1000, 2) and run["real"].shape == (1000, 2)
     assert (radius - 2).abs().median() < 0.5  # the ring has radius 2; G(z) starts near 0
