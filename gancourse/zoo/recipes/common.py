@@ -70,6 +70,18 @@ class Run:
             **kwargs,
         )
 
+    def checkpointing(self, filename: str, every: int) -> dict:
+        """:meth:`fit` arguments that checkpoint to ``out/filename`` every ``every`` steps and
+        resume from that file when it exists; none when the run has no output folder."""
+        if self.out is None:
+            return {}
+        path = self.out / filename
+        kwargs = {"checkpoint": path, "checkpoint_every": every}
+        if path.exists():
+            kwargs["resume"] = path
+            self.log(f"resuming from {path}")
+        return kwargs
+
     def fit_supervised(self, model: nn.Module, data, opt, loss, **kwargs) -> train.TrainState:
         """:meth:`fit` for a model trained alone (a classifier): each step computes
         ``loss(state, batch)`` (a scalar), then zero_grad, backward, ``opt.step()``; the learning

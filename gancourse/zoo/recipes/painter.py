@@ -112,13 +112,7 @@ def train_painter(run: Run):
         return F.l1_loss(out, target) + s["w_rec"] * F.l1_loss(rec, photo)
 
     opt = torch.optim.Adam(painter.parameters(), lr=s["lr"], betas=tuple(s["betas"]))
-    kwargs = {}
-    if run.out is not None:
-        path = run.out / "painter_checkpoint.safetensors"
-        kwargs = {"checkpoint": path, "checkpoint_every": s["checkpoint_every"]}
-        if path.exists():
-            kwargs["resume"] = path
-            run.log(f"resuming from {path}")
+    kwargs = run.checkpointing("painter_checkpoint.safetensors", s["checkpoint_every"])
     if not s.get("w_adv"):
         state = run.fit_supervised(painter, batches, opt, loss, log_every=250, **kwargs)
         return painter.eval(), trained(state, train_images=n)

@@ -61,13 +61,7 @@ def train_cyclegan(run: Run):
         a, b = (t.to(run.device) for t in batch)
         return cyclegan.train_step(model, D_a, D_b, opt_g, opt_d, a, b, *weights)
 
-    kwargs = {}
-    if run.out is not None:
-        path = run.out / "cyclegan_checkpoint.safetensors"
-        kwargs = {"checkpoint": path, "checkpoint_every": 500}
-        if path.exists():
-            kwargs["resume"] = path
-            run.log(f"resuming from {path}")
+    kwargs = run.checkpointing("cyclegan_checkpoint.safetensors", every=500)
     critics = torch.nn.ModuleList([D_a, D_b])  # checkpointed with the generators
     state = run.fit(
         model,
