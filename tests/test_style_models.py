@@ -235,6 +235,27 @@ def test_unet_and_patchgan_shapes(size):
         D(x)
 
 
+def test_resize_upsampling_has_no_checkerboard_and_loads_by_config():
+    """Odena et al. 2016: a transposed conv 4x4 stride 2 paints a 2-pixel pattern even on a flat
+    input (its output pixels see 1 or 2 input pixels per axis); nearest x2 + conv 3x3 does not."""
+    torch.manual_seed(0)
+    flat = torch.ones(1, 8, 8, 8)
+    for upsample, patterned in [("transpose", True), ("resize", False)]:
+        up = torch.nn.Sequential(*pix2pix._upsampling_conv(8, 3, upsample, bias=False))
+        inner = up(flat)[..., 2:-2, 2:-2]  # away from the zero padding
+        spread = (inner - inner.mean((-2, -1), keepdim=True)).abs().max().item()
+        assert (spread > 1e-3) == patterned, (upsample, spread)
+    G = pix2pix.UNetGenerator(8, 3, upsample="resize")
+    assert G.config == {"width": 8, "depth": 3, "upsample": "resize"}
+    assert pix2pix.UNetGenerator(8, 3).config == {"width": 8, "depth": 3}  # old cards unchanged
+    x = torch.rand(2, 3, 32, 32) * 2 - 1
+    assert G(x).shape == x.shape
+    model = cyclegan.CycleGAN(8, 3, upsample="resize")
+    assert cyclegan.CycleGAN(**model.config).state_dict().keys() == model.state_dict().keys()
+    with pytest.raises(ValueError, match="'transpose' or 'resize'"):
+        pix2pix.UNetGenerator(8, 3, upsample="bilinear")
+
+
 def test_pix2pix_losses_closed_form():
     d_fake = torch.zeros(2, 1, 4, 4)  # logit 0: D says 50/50
     fake, target = torch.zeros(2, 3, 8, 8), torch.full((2, 3, 8, 8), 0.5)

@@ -40,9 +40,18 @@ def _down(cin, cout, norm=True):
     return nn.Sequential(*layers, nn.LeakyReLU(0.2, True))
 
 
-def _up(cin, cout):
+def _upsampling_conv(cin, cout, upsample: str, bias: bool) -> list[nn.Module]:
+    """Double the size: a transposed conv 4x4 stride 2 ("transpose"), or nearest-neighbour x2
+    then a conv 3x3 ("resize", Odena et al. 2016: no checkerboard pattern, because every output
+    pixel sees the same number of input pixels)."""
+    if upsample == "transpose":
+        return [nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=bias)]
+    return [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(cin, cout, 3, 1, 1, bias=bias)]
+
+
+def _up(cin, cout, upsample):
     return nn.Sequential(
-        nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False),
+        *_upsampling_conv(cin, cout, upsample, bias=False),
         nn.InstanceNorm2d(cout, affine=True),
         nn.ReLU(True),
     )
@@ -51,14 +60,21 @@ def _up(cin, cout):
 class UNetGenerator(nn.Module):
     """U-Net ``G: (B, 3, H, W) -> (B, 3, H, W)`` in [-1, 1].
 
-    H and W must be multiples of 2**depth.
+    H and W must be multiples of 2**depth. ``upsample``: how the decoder doubles the size,
+    "transpose" (transposed convs, the paper's) or "resize" (nearest x2 + conv 3x3).
     """
 
-    def __init__(self, width: int = 32, depth: int = 4):
+    def __init__(self, width: int = 32, depth: int = 4, upsample: str = "transpose"):
         super().__init__()
         if not isinstance(depth, int) or depth < 2:
             raise ValueError(f"UNetGenerator: depth must be an int >= 2, got {depth!r}")
+        if upsample not in ("transpose", "resize"):
+            raise ValueError(
+                f"UNetGenerator: upsample must be 'transpose' or 'resize', got {upsample!r}"
+            )
         self.config = {"width": width, "depth": depth}
+        if upsample != "transpose":  # the default stays out of the config: old cards load as-is
+            self.config["upsample"] = upsample
         self.depth = depth
         chans = [min(width * 2**i, 4 * width) for i in range(depth)]  # w, 2w, 4w, 4w, ...
         self.downs = nn.ModuleList(
@@ -68,9 +84,10 @@ class UNetGenerator(nn.Module):
         ups = []
         for i in range(depth - 1, 0, -1):  # decoder level i: from level i (+ skip) to level i - 1
             cin = chans[i] if i == depth - 1 else 2 * chans[i]
-            ups.append(_up(cin, chans[i - 1]))
+            ups.append(_up(cin, chans[i - 1], upsample))
         self.ups = nn.ModuleList(ups)
-        self.out = nn.ConvTranspose2d(2 * chans[0], 3, 4, 2, 1)
+        conv_out = _upsampling_conv(2 * chans[0], 3, upsample, bias=True)
+        self.out = conv_out[0] if upsample == "transpose" else nn.Sequential(*conv_out)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 4 or x.shape[1] != 3:

@@ -188,8 +188,8 @@ REGISTRY: dict[str, ZooEntry] = {
         ZooEntry(
             name="cyclegan_woodblock",
             architecture="gancourse.models.cyclegan:CycleGAN",
-            config={"width": 32, "depth": 3},
-            sha256="a686a052d4e2cb9cf1786d0c8d775d29e1f44ed2a92a0b4192519dbf4bd87bbb",
+            config={"width": 32, "depth": 3, "upsample": "resize"},
+            sha256="8ccf32b3b2e405a9b5190aefc433a22f0e110a26c8ed0634e374efc3d2824292",
             summary="CycleGAN photo <-> 'woodblock' print (unpaired, cycle loss through noise) on "
             "64x64 crops",
             kind="translator",

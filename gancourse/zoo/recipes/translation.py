@@ -174,11 +174,12 @@ RECIPES = {
     "pix2pix_woodblock": _pix2pix(100.0, 1.0),
     "pix2pix_woodblock_l1": _pix2pix(100.0, 0.0),
     "pix2pix_woodblock_adv": _pix2pix(0.0, 1.0),
-    # cycle 3, no identity, noise 0.2 in the round trip (2026-12-06, one CPU thread each, 6000
-    # steps): judged woodblock 0.75 (patches 0.49), structure 0.89, cycle error 0.18. The previous
-    # model (cycle 10, identity 5, no noise: the paper's): judged 0.50 (patches 0.40), a
-    # colour-shifted photo with a dither; cycle 10, identity 0, noise 0.1: 0.50; cycle 5,
-    # identity 0, noise 0.3: 0.75 but light and dark swapped.
+    # cycle 3, no identity, noise 0.2 in the round trip; the generators upsample by nearest x2 +
+    # conv 3x3 (the registry's config, upsample="resize"). 2026-12-06, 6000 steps on one CPU
+    # thread: judged woodblock 1.00 (patches 0.78), structure 0.73, cycle error 0.22, with the
+    # inks' hues swapped (L1 to the print 0.52). The same losses with transposed convs: 0.75 and a
+    # 2-pixel dither. The paper's weights (cycle 10, identity 5, no noise): 0.50. The card lists
+    # the other probes.
     "cyclegan_woodblock": Recipe(
         train_cyclegan,
         steps=6000,
