@@ -17,10 +17,10 @@ a Master of Steganography"): with a clean round trip, G can hide the photo's det
 high-frequency pattern that F reads back, so the cycle loss is met while G's output looks like
 neither domain. Noise of std ``sigma`` on the translated image drowns such a pattern; then the
 content has to survive in what is visible.
-The generators are small U-Nets (:class:`gancourse.models.pix2pix.UNetGenerator`); the zoo's
-upsample with ``upsample="resize"`` (nearest x2 + conv 3x3): with transposed convs the same
-recipe drew a 2-pixel dither over everything, a pattern that can carry detail for ``F`` and kept the
-output from looking like flat ink.
+The generators are small U-Nets (:class:`gancourse.models.pix2pix.UNetGenerator`). The zoo's
+upsample with ``upsample="resize"`` (nearest x2 + conv 3x3): with transposed convs, the same
+recipe drew a 2-pixel dither over everything (a pattern that can carry the photo's detail for
+``F``), and its output never looked like flat ink.
 """
 
 from __future__ import annotations
